@@ -1,0 +1,64 @@
+# Rake bot — the two commands are `make run` and `make test`; everything else is set up by them.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+NODE_STAMP := node_modules/.installed-stamp
+PORT ?= 3978
+# Local development: the Playground's default user is an expert and a team lead (see README).
+DEV_ENV := RAKE_ENVIRONMENT=development RAKE_DEV_EXPERTS=00000000-0000-0000-0000-0000000000020 \
+	RAKE_DEV_TEAM_LEADS=00000000-0000-0000-0000-0000000000020
+PYTEST_ARGS ?=
+
+.PHONY: run test playground migrate lint typecheck e2e-deps chromium bench-dialog clean help
+
+help:
+	@echo "make run   — set up and start the bot on http://localhost:$(PORT)/api/messages"
+	@echo "make test  — set up and run lint, type checks and the whole test suite"
+	@echo "make playground — the bot and the Microsoft 365 Agents Playground (http://localhost:56150)"
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	touch $(STAMP)
+
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $(NODE_STAMP)
+
+# Debian's chromium for the end-to-end tests: installed when missing and we are root.
+chromium:
+	@if command -v chromium >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "Installing Debian chromium for the end-to-end tests…"; \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+		|| echo "WARNING: could not install chromium; end-to-end tests will be skipped (a failure under CI)"; \
+	else echo "WARNING: chromium missing and not root; end-to-end tests will be skipped (a failure under CI)"; fi
+
+e2e-deps: $(NODE_STAMP) chromium
+
+migrate: $(STAMP)
+	$(DEV_ENV) $(PY) -m bot migrate
+
+run: $(STAMP)
+	$(DEV_ENV) $(PY) -m bot run --port $(PORT)
+
+playground: $(STAMP) $(NODE_STAMP)
+	$(DEV_ENV) $(PY) -m bot playground --port $(PORT)
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+typecheck: $(STAMP)
+	$(VENV)/bin/mypy bot dialogs cards storage counties i18n
+
+test: $(STAMP) e2e-deps lint typecheck
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+bench-dialog: $(STAMP)
+	$(PY) -m bench.dialog
+
+clean:
+	rm -rf $(VENV) node_modules data .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,135 @@
+"""``python -m bot``: serve, migrate, check the county configuration, start the Playground."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import shutil
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+from aiohttp import web
+
+from bot.logs import configure_logging
+from bot.settings import Environment, Settings, SettingsError, load_settings
+from counties import CountyConfigError, county_path, load_county
+from storage.db import Database
+from storage.migrate import upgrade
+
+log = logging.getLogger("bot")
+ROOT = Path(__file__).resolve().parent.parent
+PLAYGROUND_CLI = ROOT / "node_modules" / "@microsoft" / "m365agentsplayground" / "cli.js"
+
+
+def _fail(message: str) -> int:
+    sys.stderr.write(f"rake-bot: {message}\n")
+    return 2
+
+
+async def _migrate(settings: Settings) -> None:
+    db = Database.from_url(settings.database_url)
+    try:
+        await upgrade(db)
+    finally:
+        await db.dispose()
+
+
+def _run(settings: Settings, banner: bool) -> None:
+    from bot.app import create_app  # imports the SDK; not needed for migrate/check
+
+    app = create_app(settings)
+    if banner:
+        sys.stderr.write(
+            f"\nRake bot ({settings.county}) serving http://localhost:{settings.port}/api/messages"
+            f"\n  health: http://localhost:{settings.port}/healthz"
+            "\n  chat with it: `make playground` opens the Microsoft 365 Agents Playground at"
+            " http://localhost:56150 (or point the Playground / Bot Framework Emulator here)\n\n"
+        )
+    web.run_app(
+        app,
+        host=settings.host,
+        port=settings.port,
+        print=None,
+        shutdown_timeout=15,
+        handle_signals=True,
+    )
+
+
+def _playground(settings: Settings) -> int:
+    """The bot in a child process and the Playground in the foreground, stopped together."""
+    node = shutil.which("node")
+    if node is None or not PLAYGROUND_CLI.exists():
+        return _fail("the Playground is not installed: run `make playground` (it runs npm ci)")
+    env = dict(os.environ, PORT=str(settings.port))
+    bot = subprocess.Popen([sys.executable, "-m", "bot", "run"], env=env, cwd=ROOT)
+    try:
+        pg_env = dict(
+            os.environ, TEAMSAPPTESTER_BROWSER=os.environ.get("TEAMSAPPTESTER_BROWSER", "none")
+        )
+        sys.stderr.write("\nPlayground: open http://localhost:56150 in your browser\n\n")
+        return subprocess.call(
+            [
+                node,
+                str(PLAYGROUND_CLI),
+                "start",
+                "-e",
+                f"http://localhost:{settings.port}/api/messages",
+                "-c",
+                "msteams",
+                "--dt",
+            ],
+            env=pg_env,
+            cwd=ROOT / "deploy" / "playground",
+        )
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        bot.send_signal(signal.SIGINT)
+        try:
+            bot.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            bot.kill()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bot", description="Rake bot")
+    sub = parser.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("run", help="serve /api/messages (migrates first)")
+    run.add_argument("--port", type=int)
+    sub.add_parser("migrate", help="apply database migrations")
+    check = sub.add_parser("check-config", help="validate a county file")
+    check.add_argument("county", nargs="?", help="county id or path (default: RAKE_COUNTY)")
+    pg = sub.add_parser("playground", help="the bot and the Agents Playground together")
+    pg.add_argument("--port", type=int)
+    args = parser.parse_args(argv)
+
+    overrides = {"PORT": args.port} if getattr(args, "port", None) else {}
+    try:
+        settings = load_settings(**overrides)
+    except SettingsError as exc:
+        return _fail(f"invalid settings:\n{exc}")
+    configure_logging(settings.log_level, json_lines=settings.environment is Environment.PRODUCTION)
+    try:
+        load_county(county_path(getattr(args, "county", None) or settings.county))
+    except CountyConfigError as exc:
+        return _fail(f"invalid county configuration:\n{exc}")
+
+    if args.command == "check-config":
+        sys.stderr.write("county configuration is valid\n")
+        return 0
+    if args.command == "migrate":
+        asyncio.run(_migrate(settings))
+        log.info("migrations applied")
+        return 0
+    if args.command == "playground":
+        return _playground(settings)
+    _run(settings, banner=settings.environment is not Environment.PRODUCTION)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

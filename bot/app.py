@@ -1,0 +1,116 @@
+"""The aiohttp application: /api/messages, /healthz, /readyz. Thin wiring, no globals."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from aiohttp import web
+from botbuilder.core import TurnContext
+from botbuilder.integration.aiohttp import ConfigurationBotFrameworkAuthentication
+
+from bot.adapter import RakeAdapter
+from bot.handler import RakeBot
+from bot.logs import TurnLogger, exception_summary
+from bot.proactive import Messenger
+from bot.services import Services
+from bot.settings import Settings
+from storage.db import Database
+from storage.migrate import current_revision, head_revision, upgrade
+
+log = logging.getLogger(__name__)
+MAX_BODY_BYTES = 256 * 1024
+
+SERVICES = web.AppKey("services", Services)
+ADAPTER = web.AppKey("adapter", RakeAdapter)
+BOT = web.AppKey("bot", RakeBot)
+MESSENGER = web.AppKey("messenger", Messenger)
+
+
+def build_adapter(settings: Settings) -> RakeAdapter:
+    auth = ConfigurationBotFrameworkAuthentication(settings.bot_framework_config())
+    adapter = RakeAdapter(auth)
+    adapter.use(TurnLogger())
+
+    async def on_error(context: TurnContext, error: Exception) -> None:
+        log.error("turn failed: %s", exception_summary(error))
+        try:
+            await context.send_activity(
+                context.turn_state.get("rake.error_text") or "Virhe / Fel / Error"
+            )
+        except Exception as send_error:  # the connector may be the reason
+            log.warning(
+                "could not tell the user about the error: %s", exception_summary(send_error)
+            )
+
+    adapter.on_turn_error = on_error
+    return adapter
+
+
+async def messages(request: web.Request) -> web.StreamResponse:
+    if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
+        raise web.HTTPRequestEntityTooLarge(MAX_BODY_BYTES, request.content_length)
+    return await request.app[ADAPTER].process(request, request.app[BOT])
+
+
+async def healthz(_request: web.Request) -> web.Response:
+    return web.json_response({"status": "alive"})
+
+
+async def readyz(request: web.Request) -> web.Response:
+    services = request.app[SERVICES]
+    try:
+        revision = await current_revision(services.db)
+    except Exception as exc:
+        log.warning("readiness: database unreachable: %s", exception_summary(exc))
+        return web.json_response({"status": "database unreachable"}, status=503)
+    head = request.app["head_revision"]
+    if revision != head:
+        return web.json_response(
+            {"status": "migrations pending", "current": revision, "head": head}, status=503
+        )
+    return web.json_response({"status": "ready", "revision": revision})
+
+
+@web.middleware
+async def json_errors(request: web.Request, handler: Any) -> web.StreamResponse:
+    """4xx answers carry a JSON reason; anything unexpected is a logged 500 without details."""
+    try:
+        return await handler(request)
+    except web.HTTPException as exc:
+        if exc.status < 400 or exc.content_type == "application/json":
+            raise
+        return web.json_response({"error": exc.reason}, status=exc.status)
+    except Exception as exc:
+        log.error("request failed: %s", exception_summary(exc))
+        return web.json_response({"error": "internal error"}, status=500)
+
+
+def create_app(settings: Settings, db: Database | None = None) -> web.Application:
+    app = web.Application(client_max_size=MAX_BODY_BYTES, middlewares=[json_errors])
+    services = Services.build(settings, db)
+    adapter = build_adapter(settings)
+    messenger = Messenger(adapter, services)
+    app[SERVICES] = services
+    app[ADAPTER] = adapter
+    app[MESSENGER] = messenger
+    app[BOT] = RakeBot(services, messenger)
+    app["head_revision"] = head_revision()
+
+    async def on_startup(app: web.Application) -> None:
+        if settings.migrate_on_start:
+            await upgrade(services.db)
+
+    async def on_shutdown(app: web.Application) -> None:
+        await messenger.drain()
+
+    async def on_cleanup(app: web.Application) -> None:
+        await services.db.dispose()
+
+    app.on_startup.append(on_startup)
+    app.on_shutdown.append(on_shutdown)
+    app.on_cleanup.append(on_cleanup)
+    app.router.add_post("/api/messages", messages)
+    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/readyz", readyz)
+    return app

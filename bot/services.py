@@ -1,0 +1,57 @@
+"""Everything a turn needs, built once by the app and passed in (no module globals)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from botbuilder.core import ConversationState, UserState
+
+from bot.settings import Settings
+from bot.state import SqlStorage
+from counties import County, county_path, load_county
+from i18n import Catalog
+from storage.conversations import ConversationRepository
+from storage.db import Database
+from storage.kv import KeyValueStore
+from storage.reports import DraftRepository, ObservationRepository
+
+
+@dataclass
+class Services:
+    settings: Settings
+    county: County
+    catalog: Catalog
+    db: Database
+    drafts: DraftRepository
+    observations: ObservationRepository
+    conversations: ConversationRepository
+    storage: SqlStorage
+    user_state: UserState
+    conversation_state: ConversationState
+    known_refs: set[str] = field(default_factory=set)  # personal refs stored by this process
+
+    @classmethod
+    def build(cls, settings: Settings, db: Database | None = None) -> Services:
+        county = load_county(county_path(settings.county))
+        if settings.dev_experts or settings.dev_team_leads:
+            county = county.model_copy(
+                update={
+                    "experts": [*county.experts, *settings.dev_experts],
+                    "team_leads": [*county.team_leads, *settings.dev_team_leads],
+                }
+            )
+        db = db or Database.from_url(settings.database_url)
+        storage = SqlStorage(KeyValueStore(db))
+        return cls(
+            settings=settings,
+            county=county,
+            catalog=Catalog.load(),
+            db=db,
+            drafts=DraftRepository(db, timedelta(days=county.draft_expiry_days)),
+            observations=ObservationRepository(db),
+            conversations=ConversationRepository(db),
+            storage=storage,
+            user_state=UserState(storage),
+            conversation_state=ConversationState(storage),
+        )

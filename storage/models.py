@@ -1,0 +1,123 @@
+"""Tables. Observations are about phenomena: no client identifiers are ever stored here."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from storage.db import UTCDateTime, utcnow
+
+JsonType = JSON().with_variant(JSONB(), "postgresql")
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class BotStateRow(Base):
+    """botbuilder conversation/user state, one JSON document per key, with an e-tag."""
+
+    __tablename__ = "bot_state"
+    key: Mapped[str] = mapped_column(String(512), primary_key=True)
+    data: Mapped[dict[str, Any]] = mapped_column(JsonType)
+    etag: Mapped[str] = mapped_column(String(36))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+
+class Draft(Base):
+    """A report in progress. Free texts are stored only after the identifier guard passed them."""
+
+    __tablename__ = "drafts"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(128), index=True)
+    origin: Mapped[str] = mapped_column(String(16))  # chat | team | message | vartti
+    team_id: Mapped[str | None] = mapped_column(String(256))
+    step: Mapped[int] = mapped_column(Integer, default=0)
+    data: Mapped[dict[str, Any]] = mapped_column(JsonType, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    submitted_reference: Mapped[str | None] = mapped_column(String(32))
+
+
+class ReferenceCounter(Base):
+    """Per-year sequence behind RAKE-YYYY-NNNN; incremented atomically with an upsert."""
+
+    __tablename__ = "reference_counters"
+    year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    last: Mapped[int] = mapped_column(Integer)
+
+
+class Observation(Base):
+    """One social report (havainto)."""
+
+    __tablename__ = "observations"
+    __table_args__ = (
+        UniqueConstraint("year", "seq", name="uq_observations_year_seq"),
+        Index("ix_observations_created_at", "created_at"),
+        Index("ix_observations_reporter", "reporter_id", "created_at"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    reference: Mapped[str] = mapped_column(String(32), unique=True)
+    year: Mapped[int] = mapped_column(Integer)
+    seq: Mapped[int] = mapped_column(Integer)
+    submission_key: Mapped[str] = mapped_column(String(64), unique=True)
+    county: Mapped[str] = mapped_column(String(40))
+    kind: Mapped[str] = mapped_column(String(32))
+    phenomenon: Mapped[str] = mapped_column(String(48))
+    phenomenon_other: Mapped[str | None] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text)
+    target_groups: Mapped[list[str]] = mapped_column(JsonType)
+    area: Mapped[str] = mapped_column(String(48))
+    service_area: Mapped[str] = mapped_column(String(48))
+    extent: Mapped[str | None] = mapped_column(String(16))
+    trend: Mapped[str | None] = mapped_column(String(16))
+    structural: Mapped[str | None] = mapped_column(Text)
+    proposal: Mapped[str | None] = mapped_column(Text)
+    urgency: Mapped[str] = mapped_column(String(8))
+    acute_reason: Mapped[str | None] = mapped_column(String(300))
+    reporter_role: Mapped[str | None] = mapped_column(String(48))
+    contact_ok: Mapped[bool] = mapped_column(Boolean, default=False)
+    anonymous: Mapped[bool] = mapped_column(Boolean, default=False)
+    reporter_id: Mapped[str] = mapped_column(String(128))
+    origin: Mapped[str] = mapped_column(String(16))
+    team_id: Mapped[str | None] = mapped_column(String(256))
+    locale: Mapped[str] = mapped_column(String(2))
+    status: Mapped[str] = mapped_column(String(16), default="received")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class ConversationRef(Base):
+    """Where the bot can reach a person (personal chat) or a channel proactively."""
+
+    __tablename__ = "conversation_refs"
+    __table_args__ = (UniqueConstraint("scope", "owner_id", name="uq_conversation_refs_owner"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    scope: Mapped[str] = mapped_column(String(16))  # personal | channel
+    owner_id: Mapped[str] = mapped_column(String(256))  # AAD object id, or channel id
+    conversation_id: Mapped[str] = mapped_column(String(512))
+    service_url: Mapped[str] = mapped_column(String(512))
+    tenant_id: Mapped[str | None] = mapped_column(String(64))
+    team_id: Mapped[str | None] = mapped_column(String(256))
+    bot_id: Mapped[str | None] = mapped_column(String(256))
+    user_id: Mapped[str | None] = mapped_column(String(256))  # the channel account id in Teams
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+
+class Notification(Base):
+    """Acute-report notifications and their delivery, one row per recipient."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (UniqueConstraint("observation_id", "recipient", name="uq_notifications"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    observation_id: Mapped[int] = mapped_column(ForeignKey("observations.id", ondelete="CASCADE"))
+    recipient: Mapped[str] = mapped_column(String(256))  # "channel:<id>" or "person:<aad id>"
+    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending|sent|failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(String(300))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -1,0 +1,106 @@
+// Drives the Microsoft 365 Agents Playground in headless Debian chromium (playwright-core).
+// Usage: node playground.mjs <scenario> <playground-url> <artifacts-dir>
+// Prints one JSON line with what it saw; exits non-zero when a step fails.
+import { chromium } from 'playwright-core';
+import fs from 'node:fs';
+import path from 'node:path';
+
+const [scenario, baseUrl, artifacts] = process.argv.slice(2);
+fs.mkdirSync(artifacts, { recursive: true });
+const result = { scenario, ok: false };
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
+    '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+});
+// A Finnish browser: the Playground sends its locale with each activity.
+const context = await browser.newContext({ locale: 'fi-FI', viewport: { width: 1280, height: 1600 } });
+const page = await context.newPage();
+page.setDefaultTimeout(15000);
+const shot = (name) => page.screenshot({ path: path.join(artifacts, `${scenario}-${name}.png`) });
+const lastCard = () => page.locator('.ac-adaptiveCard').last();
+
+async function choose(label, option) {
+  const box = lastCard().getByRole('combobox', { name: new RegExp(label) });
+  await box.click();
+  await page.getByRole('option', { name: option, exact: true })
+    .or(page.getByRole('menuitemcheckbox', { name: option, exact: true }))
+    .or(page.getByRole('checkbox', { name: option, exact: true })).first().click();
+  await page.keyboard.press('Escape');
+}
+
+async function press(name) {
+  await lastCard().getByRole('button', { name, exact: true }).click();
+}
+
+async function say(text) {
+  const box = page.locator('[role=textbox][contenteditable=true]').last();
+  await box.click();
+  await page.keyboard.type(text);
+  await page.keyboard.press('Enter');
+}
+
+async function waitText(text) {
+  await page.getByText(text, { exact: false }).last().waitFor();
+}
+
+try {
+  await page.goto(baseUrl);
+  if (scenario === 'welcome') {
+    await waitText('Tervetuloa Rake-bottiin');
+    await shot('1-welcome');
+    await press('Omat havainnot');
+    await waitText('Omat havaintosi');
+    await shot('2-answer');
+    result.ok = true;
+  } else if (scenario === 'report') {
+    await waitText('Tervetuloa Rake-bottiin');
+    // The Playground always sends locale en-US; the worker picks Finnish by command.
+    await say('kieli fi');
+    await waitText('Kieli vaihdettu');
+    await press('Tee havainto');
+    await waitText('Vaihe 1/4');
+    await lastCard().getByRole('radio', { name: 'Epäkohta tai puute' }).check();
+    await choose('Ilmiö', 'Asuminen ja asunnottomuus');
+    // First an identifier: the guard must stop it and keep nothing.
+    const description = lastCard().getByRole('textbox', { name: /Kuvaus/ });
+    await description.fill('Nuorten asunnottomuus on lisääntynyt, soita 040 123 4567');
+    await press('Seuraava');
+    await waitText('puhelinnumero');
+    await shot('1-guard');
+    await lastCard().getByRole('textbox', { name: /Kuvaus/ }).fill(
+      'Nuoria jää ilman asuntoa itsenäistymisen jälkeen, koska vuokra-asuntoja ei ole tarjolla.');
+    await press('Seuraava');
+    await waitText('Vaihe 2/4');
+    await choose('Kohderyhmät', 'Nuoret');
+    await choose('Kunta tai alue', 'Lahti');
+    await choose('Tulosalue', 'Aikuissosiaalityö');
+    await shot('2-step2');
+    await press('Seuraava');
+    await waitText('Vaihe 3/4');
+    await lastCard().getByRole('radio', { name: 'Toistuva' }).check();
+    await press('Seuraava');
+    await waitText('Vaihe 4/4');
+    await lastCard().getByRole('radio', { name: 'Tavallinen' }).check();
+    await press('Seuraava');
+    await waitText('Tarkista ja lähetä');
+    await shot('3-review');
+    await press('Lähetä havainto');
+    await waitText('Kiitos – havainto on tallennettu');
+    await shot('4-done');
+    const text = await lastCard().innerText();
+    result.reference = (text.match(/RAKE-\d{4}-\d{4}/) || [null])[0];
+    result.ok = Boolean(result.reference);
+  } else {
+    throw new Error(`unknown scenario ${scenario}`);
+  }
+} catch (error) {
+  result.error = String(error && error.message || error).split('\n')[0];
+  await shot('failure').catch(() => {});
+  await page.content().then((html) => fs.writeFileSync(path.join(artifacts, `${scenario}-failure.html`), html)).catch(() => {});
+} finally {
+  await browser.close();
+}
+console.log(JSON.stringify(result));
+process.exit(result.ok ? 0 : 1);
