@@ -55,7 +55,9 @@ typecheck: $(STAMP)
 	$(VENV)/bin/mypy bot dialogs cards storage counties i18n
 
 test: $(STAMP) e2e-deps lint typecheck
-	$(PY) -m pytest $(PYTEST_ARGS)
+	@$(PY) -m pytest $(PYTEST_ARGS); rc=$$?; \
+	if [ $$rc = 5 ]; then echo "pytest collected no tests: that is a failure here"; exit 1; fi; \
+	exit $$rc
 
 bench-dialog: $(STAMP)
 	$(PY) -m bench.dialog

@@ -25,6 +25,7 @@ SERVICES = web.AppKey("services", Services)
 ADAPTER = web.AppKey("adapter", RakeAdapter)
 BOT = web.AppKey("bot", RakeBot)
 MESSENGER = web.AppKey("messenger", Messenger)
+HEAD_REVISION = web.AppKey("head_revision", str)
 
 
 def build_adapter(settings: Settings) -> RakeAdapter:
@@ -64,7 +65,7 @@ async def readyz(request: web.Request) -> web.Response:
     except Exception as exc:
         log.warning("readiness: database unreachable: %s", exception_summary(exc))
         return web.json_response({"status": "database unreachable"}, status=503)
-    head = request.app["head_revision"]
+    head = request.app[HEAD_REVISION]
     if revision != head:
         return web.json_response(
             {"status": "migrations pending", "current": revision, "head": head}, status=503
@@ -95,7 +96,7 @@ def create_app(settings: Settings, db: Database | None = None) -> web.Applicatio
     app[ADAPTER] = adapter
     app[MESSENGER] = messenger
     app[BOT] = RakeBot(services, messenger)
-    app["head_revision"] = head_revision()
+    app[HEAD_REVISION] = head_revision()
 
     async def on_startup(app: web.Application) -> None:
         if settings.migrate_on_start:

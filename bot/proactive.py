@@ -19,6 +19,7 @@ from botbuilder.schema import (
 from botframework.connector.models import ErrorResponseException
 
 from bot.adapter import RakeAdapter
+from bot.logs import exception_summary
 from bot.report_flow import observation_view
 from bot.services import Services
 from cards.common import Card, Ctx
@@ -31,6 +32,19 @@ from storage.notifications import NotificationRepository
 log = logging.getLogger(__name__)
 RETRYABLE = {412, 429, 502, 503, 504}
 MAX_ATTEMPTS = 4
+
+
+def retry_delay(exc: BaseException, attempt: int) -> float:
+    """Retry-After when the service gives one (capped), else exponential backoff with jitter."""
+    response = getattr(exc, "response", None)
+    headers = getattr(response, "headers", None) or {}
+    retry_after = headers.get("Retry-After")
+    if retry_after is not None:
+        try:
+            return min(60.0, max(0.0, float(retry_after)))
+        except ValueError:
+            pass  # an HTTP date: fall back to backoff
+    return min(30.0, 0.5 * 2**attempt) * (0.5 + random.random())
 
 
 def _status(exc: BaseException) -> int | None:
@@ -50,7 +64,13 @@ class Messenger:
         """Run in the background; kept referenced until done, awaited on shutdown."""
         task = asyncio.ensure_future(coro)
         self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        task.add_done_callback(self._finished)
+
+    def _finished(self, task: asyncio.Task[Any]) -> None:
+        self._tasks.discard(task)
+        error = None if task.cancelled() else task.exception()
+        if error is not None:
+            log.error("background send failed: %s", exception_summary(error))
 
     async def drain(self, seconds: float = 10.0) -> None:
         if self._tasks:
@@ -66,7 +86,7 @@ class Messenger:
                 final = status is not None and status not in RETRYABLE
                 if final or attempt == MAX_ATTEMPTS:
                     return attempt, f"{type(exc).__name__} status={status}"
-                await asyncio.sleep(min(8.0, 0.5 * 2**attempt) * (0.5 + random.random()))
+                await asyncio.sleep(retry_delay(exc, attempt))
         return MAX_ATTEMPTS, "unreachable"
 
     async def send_personal(self, ref: Reference, card: Card) -> None:
@@ -78,10 +98,21 @@ class Messenger:
             user=ChannelAccount(id=ref.user_id or "", aad_object_id=ref.owner_id),
         )
 
-        async def callback(context: TurnContext) -> None:
-            await context.send_activity(MessageFactory.attachment(CardFactory.adaptive_card(card)))
+        failures: list[Exception] = []
 
-        await self._adapter.continue_conversation(conversation, callback, bot_id=self._app_id)
+        async def callback(context: TurnContext) -> None:
+            # Errors inside a proactive turn would go to the adapter's on_turn_error and be
+            # swallowed; keep them, so the caller can retry or record the failure.
+            try:
+                await context.send_activity(
+                    MessageFactory.attachment(CardFactory.adaptive_card(card))
+                )
+            except Exception as exc:
+                failures.append(exc)
+
+        await self._adapter.continue_conversation(conversation, callback, self._app_id)
+        if failures:
+            raise failures[0]
 
     async def post_to_channel(self, ref: Reference, card: Card) -> None:
         """A new thread in a channel (create_conversation, as Teams wants for channel posts)."""
@@ -131,7 +162,10 @@ class Messenger:
                 else:
                     await self.send_personal(target, card)
 
-            attempts, error = await self._send_with_retry(send)
+            try:
+                attempts, error = await self._send_with_retry(send)
+            except Exception as exc:  # one failing recipient never stops the others
+                attempts, error = 1, exception_summary(exc)
             await self.notifications.finish(claimed, attempts, error)
             log.info(
                 "acute alert %s to %s attempts=%d error=%s",

@@ -68,7 +68,7 @@ _EMAIL_RE = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\
 # Finnish numbers: +358 / 00358 / a leading 0, then 6-10 more digits with optional spaces/dashes.
 _PHONE_RE = re.compile(
     r"(?<![\w+])(?:\+|00)358[\s\-]?\(?0?\)?[\s\-]?\d(?:[\s\-]?\d){5,9}(?!\d)"
-    r"|(?<![\w.,/])0\d{1,2}[\s\-]?\d(?:[\s\-]?\d){4,7}(?![\d.,/])"
+    r"|(?<![\w/])(?<!\d[.,])0\d{1,2}[\s\-]?\d(?:[\s\-]?\d){4,7}(?!\d|[.,/]\d)"
 )
 _STREET_SUFFIX = (
     "katu|tie|kuja|polku|väylä|raitti|ranta|rinne|kaari|piha|aukio|tori|puistikko|katu|"
