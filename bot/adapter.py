@@ -13,6 +13,7 @@ Two defects of botbuilder 4.17.1 are mended here:
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 from collections.abc import Awaitable, Callable
@@ -31,7 +32,7 @@ from botframework.connector.auth import (
     ConnectorFactory,
     UserTokenClient,
 )
-from msrest.serialization import Model
+from msrest.serialization import Deserializer, Model
 
 log = logging.getLogger(__name__)
 
@@ -155,6 +156,12 @@ def serialise_invoke_body(body: Any) -> Any:
     return body
 
 
+@functools.cache
+def _activity_deserializer() -> Deserializer:
+    # Model.deserialize builds a Deserializer, scanning the schema module, on every call.
+    return Deserializer(Activity._infer_class_models())
+
+
 def parse_activity(body: Any) -> Activity:
     """Validate the shape of an incoming activity enough to route it; raise BadActivity."""
     if not isinstance(body, dict):
@@ -170,7 +177,8 @@ def parse_activity(body: Any) -> Activity:
     if not isinstance(body.get("serviceUrl"), str) or not body["serviceUrl"]:
         raise BadActivity("the activity has no 'serviceUrl'")
     try:
-        return Activity().deserialize(body)
+        activity: Activity = _activity_deserializer()("Activity", body)
+        return activity
     except Exception as exc:  # msrest raises several kinds for malformed fields
         raise BadActivity("the activity could not be read") from exc
 

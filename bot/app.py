@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 from typing import Any
 
@@ -20,6 +21,8 @@ from storage.migrate import current_revision, head_revision, upgrade
 
 log = logging.getLogger(__name__)
 MAX_BODY_BYTES = 256 * 1024
+GC_THRESHOLDS = (20_000, 20, 20)
+
 
 SERVICES = web.AppKey("services", Services)
 ADAPTER = web.AppKey("adapter", RakeAdapter)
@@ -101,6 +104,12 @@ def create_app(settings: Settings, db: Database | None = None) -> web.Applicatio
     async def on_startup(app: web.Application) -> None:
         if settings.migrate_on_start:
             await upgrade(services.db)
+        # Everything loaded at start-up (SDK, schemas, catalogs) lives for the whole process:
+        # keep it out of the collector's generations, and collect young objects less often,
+        # so a turn does not pay for a full collection of long-lived objects.
+        gc.collect()
+        gc.freeze()
+        gc.set_threshold(*GC_THRESHOLDS)
 
     async def on_shutdown(app: web.Application) -> None:
         await messenger.drain()

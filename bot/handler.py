@@ -9,7 +9,7 @@ from typing import Any
 
 from botbuilder.core import CardFactory, InvokeResponse, MessageFactory, TurnContext
 from botbuilder.core.teams import TeamsActivityHandler
-from botbuilder.schema import Activity, ChannelAccount
+from botbuilder.schema import Activity, ActivityTypes, ChannelAccount
 
 from bot.proactive import Messenger
 from bot.report_flow import FlowResult, Origin, ReportFlow
@@ -18,12 +18,13 @@ from cards.common import Card, Ctx, Mode
 from cards.welcome import help_card, notice_card, team_intro_card, welcome_card
 from dialogs.commands import Command, parse_command
 from dialogs.report import MalformedInput
-from i18n import Lang, resolve_lang
+from i18n import LANGS, Lang, resolve_lang
 from storage.conversations import Reference
 
 log = logging.getLogger(__name__)
 CARD_CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
 _TAG_RE = re.compile(r"<[^>]+>")
+INVOKE_RESPONSE_KEY = TurnContext._INVOKE_RESPONSE_KEY
 
 
 def _attachment(card: Card) -> dict[str, Any]:
@@ -100,14 +101,20 @@ class RakeBot(TeamsActivityHandler):
         await self._s.user_state.save_changes(turn_context)
 
     # --- context ---------------------------------------------------------------------------
-    async def _ctx(self, turn_context: TurnContext) -> Ctx:
+    async def _ctx(self, turn_context: TurnContext, card_data: Any = None) -> Ctx:
+        """The language: a card's own (its buttons carry it), else the stored preference,
+        else the Teams locale of the activity, else the county's first language."""
+        card_lang = _dict(card_data).get("lang")
+        if card_lang in LANGS:
+            return Ctx(card_lang, self._s.catalog, self._s.county)
         preferred = await self._lang_pref.get(turn_context, None)
         county_default = resolve_lang(self._s.county.languages[0])
         lang: Lang = resolve_lang(preferred or turn_context.activity.locale, county_default)
         return Ctx(lang, self._s.catalog, self._s.county)
 
     async def _remember(self, turn_context: TurnContext) -> None:
-        """Store where this person can be reached in personal chat (once per process)."""
+        """Store where this person can be reached in personal chat (once per process; the
+        write happens after the turn, off the worker's path)."""
         activity = turn_context.activity
         conversation = activity.conversation
         user = _user_id(activity)
@@ -115,18 +122,17 @@ class RakeBot(TeamsActivityHandler):
             return
         if conversation.conversation_type not in (None, "personal"):
             return
-        await self._s.conversations.upsert(
-            Reference(
-                scope="personal",
-                owner_id=user,
-                conversation_id=conversation.id,
-                service_url=activity.service_url,
-                tenant_id=conversation.tenant_id,
-                bot_id=activity.recipient.id if activity.recipient else None,
-                user_id=activity.from_property.id if activity.from_property else None,
-            )
-        )
         self._s.known_refs.add(user)
+        ref = Reference(
+            scope="personal",
+            owner_id=user,
+            conversation_id=conversation.id,
+            service_url=activity.service_url,
+            tenant_id=conversation.tenant_id,
+            bot_id=activity.recipient.id if activity.recipient else None,
+            user_id=activity.from_property.id if activity.from_property else None,
+        )
+        self._messenger.spawn(self._s.conversations.upsert(ref))
 
     async def _remember_channel(self, turn_context: TurnContext) -> None:
         activity = turn_context.activity
@@ -219,9 +225,21 @@ class RakeBot(TeamsActivityHandler):
 
     # --- invokes ---------------------------------------------------------------------------
     async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse:
+        response = await self._invoke(turn_context)
+        if response is not None:
+            # Left where the adapter reads it; ActivityHandler would otherwise route it through
+            # send_activity, which deep-copies the whole card for nothing.
+            turn_context.turn_state[INVOKE_RESPONSE_KEY] = Activity(
+                type=ActivityTypes.invoke_response, value=response
+            )
+            return response
+        return await super().on_invoke_activity(turn_context)
+
+    async def _invoke(self, turn_context: TurnContext) -> InvokeResponse | None:
         name = turn_context.activity.name or ""
         value = _dict(turn_context.activity.value)
-        ctx = await self._ctx(turn_context)
+        card_data = _dict(value.get("action")).get("data") or value.get("data")
+        ctx = await self._ctx(turn_context, card_data)
         try:
             if name == "adaptiveCard/action":
                 data = _dict(_dict(value.get("action")).get("data"))
@@ -248,7 +266,7 @@ class RakeBot(TeamsActivityHandler):
             if name == "adaptiveCard/action":
                 return InvokeResponse(status=200, body=_execute_error(message))
             return InvokeResponse(status=200, body=_task_message(message))
-        return await super().on_invoke_activity(turn_context)
+        return None
 
     async def _card_action(
         self, ctx: Ctx, mode: Mode, turn_context: TurnContext, data: dict[str, Any]

@@ -31,7 +31,7 @@ from dialogs.report import (
 from storage.models import Observation
 
 log = logging.getLogger(__name__)
-TRANSPORT_KEYS = {"rake", "msteams", "verb", "draft_id", "step"}
+TRANSPORT_KEYS = {"rake", "msteams", "verb", "draft_id", "step", "lang"}
 
 
 @dataclass

@@ -30,8 +30,16 @@ class ObservationView:
     excerpt: str | None = None
 
 
-def _data(draft_id: str, verb: str, step: Step) -> dict[str, Any]:
-    return {"rake": "report", "verb": verb, "draft_id": draft_id, "step": int(step)}
+def _data(ctx: Ctx, draft_id: str, verb: str, step: Step) -> dict[str, Any]:
+    # The card's language travels with its buttons: the dialog continues in the language it
+    # started in, and a card turn needs no read of the user's stored preference.
+    return {
+        "rake": "report",
+        "verb": verb,
+        "draft_id": draft_id,
+        "step": int(step),
+        "lang": ctx.lang,
+    }
 
 
 def _value(field: str, data: ReportData, echo: Mapping[str, Any]) -> Any:
@@ -228,14 +236,16 @@ def step_card(
             "items": _step_body(ctx, step, data, echo, errors),
         }
     )
-    actions = [action(mode, ctx.t("action.next"), _data(draft_id, "next", step), style="positive")]
+    actions = [
+        action(mode, ctx.t("action.next"), _data(ctx, draft_id, "next", step), style="positive")
+    ]
     if step is not Step.WHAT:
-        actions.append(action(mode, ctx.t("action.back"), _data(draft_id, "back", step)))
+        actions.append(action(mode, ctx.t("action.back"), _data(ctx, draft_id, "back", step)))
     actions.append(
         action(
             mode,
             ctx.t("action.cancel"),
-            _data(draft_id, "cancel", step),
+            _data(ctx, draft_id, "cancel", step),
             inputs=False,
             style="destructive",
         )
@@ -291,7 +301,9 @@ def review_card(ctx: Ctx, mode: Mode, draft_id: str, data: ReportData) -> Card:
             {
                 "type": "ActionSet",
                 "actions": [
-                    action(mode, ctx.t("action.edit"), _data(draft_id, "edit", step), inputs=False)
+                    action(
+                        mode, ctx.t("action.edit"), _data(ctx, draft_id, "edit", step), inputs=False
+                    )
                 ],
             }
         )
@@ -299,15 +311,15 @@ def review_card(ctx: Ctx, mode: Mode, draft_id: str, data: ReportData) -> Card:
         action(
             mode,
             ctx.t("action.submit"),
-            _data(draft_id, "submit", Step.REVIEW),
+            _data(ctx, draft_id, "submit", Step.REVIEW),
             inputs=False,
             style="positive",
         ),
-        action(mode, ctx.t("action.back"), _data(draft_id, "back", Step.REVIEW), inputs=False),
+        action(mode, ctx.t("action.back"), _data(ctx, draft_id, "back", Step.REVIEW), inputs=False),
         action(
             mode,
             ctx.t("action.cancel"),
-            _data(draft_id, "cancel", Step.REVIEW),
+            _data(ctx, draft_id, "cancel", Step.REVIEW),
             inputs=False,
             style="destructive",
         ),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from storage.db import Database, utcnow
 from storage.models import ConversationRef
@@ -27,6 +28,12 @@ class ConversationRepository:
         self._db = db
 
     async def upsert(self, ref: Reference) -> None:
+        try:
+            await self._upsert(ref)
+        except IntegrityError:  # another replica inserted the same owner a moment ago
+            await self._upsert(ref)
+
+    async def _upsert(self, ref: Reference) -> None:
         async with self._db.sessions.begin() as session:
             row = await session.scalar(
                 select(ConversationRef).where(

@@ -66,10 +66,20 @@ def create_engine(
         if database and database != ":memory:":
             Path(database).parent.mkdir(parents=True, exist_ok=True)
         args.setdefault("timeout", 30)
+        # SQLite has one writer at a time; several pooled connections only contend for its
+        # lock, and its busy handler sleeps in steps of up to 100 ms. One connection, shared
+        # in turn by all sessions, keeps short transactions flowing (PostgreSQL gets a pool).
+        kwargs.setdefault("pool_size", 1)
+        kwargs.setdefault("max_overflow", 0)
     else:
         kwargs.setdefault("pool_size", 10)
         kwargs.setdefault("max_overflow", 10)
-        kwargs.setdefault("pool_pre_ping", True)
+        # No pre-ping (a round trip on every checkout); connections are recycled instead, and
+        # a connection that died is replaced on its next use.
+        kwargs.setdefault("pool_recycle", 1800)
+    # Sessions always end their transactions (commit, or rollback on close), so the pool's own
+    # rollback on check-in is a second round trip (a thread hop with aiosqlite) for nothing.
+    kwargs.setdefault("pool_reset_on_return", None)
     engine = create_async_engine(url, connect_args=args, **kwargs)
     if parsed.get_backend_name() == "sqlite":
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)

@@ -10,7 +10,7 @@ import uuid
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.exc import IntegrityError
 
 from storage.db import Database, utcnow
@@ -28,6 +28,13 @@ class EtagConflict(Exception):
 Document = tuple[dict[str, Any], str]  # (data, etag)
 
 
+_TABLE = BotStateRow.__table__
+# Read on every turn: a prebuilt Core statement on a plain connection (no ORM session).
+_READ = select(_TABLE.c.key, _TABLE.c.data, _TABLE.c.etag).where(
+    _TABLE.c.key.in_(bindparam("keys", expanding=True))
+)
+
+
 class KeyValueStore:
     def __init__(self, db: Database) -> None:
         self._db = db
@@ -36,12 +43,8 @@ class KeyValueStore:
         wanted = list(dict.fromkeys(keys))
         if not wanted:
             return {}
-        async with self._db.sessions() as session:
-            rows = await session.execute(
-                select(BotStateRow.key, BotStateRow.data, BotStateRow.etag).where(
-                    BotStateRow.key.in_(wanted)
-                )
-            )
+        async with self._db.engine.connect() as conn:
+            rows = await conn.execute(_READ, {"keys": wanted})
             return {key: (data, etag) for key, data, etag in rows}
 
     async def write(

@@ -7,13 +7,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
-from storage.db import Database, utcnow
+from storage.db import Database, UTCDateTime, utcnow
 from storage.models import Draft, Observation, ReferenceCounter
 
 REFERENCE_PREFIX = "RAKE"
@@ -36,7 +36,38 @@ class DraftRecord:
     submitted_reference: str | None
 
 
-def _record(row: Draft) -> DraftRecord:
+_DRAFTS = Draft.__table__
+# The dialog reads and saves a draft on every turn: prebuilt Core statements, no ORM session.
+_GET_DRAFT = select(_DRAFTS).where(
+    _DRAFTS.c.id == bindparam("id"),
+    _DRAFTS.c.user_id == bindparam("user_id"),
+    _DRAFTS.c.expires_at > bindparam("now", type_=UTCDateTime()),
+)
+_SAVE_DRAFT = (
+    update(_DRAFTS)
+    .where(
+        _DRAFTS.c.id == bindparam("draft_id"),
+        _DRAFTS.c.user_id == bindparam("owner"),
+        _DRAFTS.c.submitted_reference.is_(None),
+    )
+    .values(
+        data=bindparam("data"),
+        step=bindparam("step"),
+        updated_at=bindparam("now"),
+        expires_at=bindparam("expires"),
+    )
+)
+
+
+_INSERT_OBSERVATION = insert(Observation.__table__).returning(Observation.__table__.c.id)
+_MARK_SUBMITTED = (
+    update(_DRAFTS)
+    .where(_DRAFTS.c.id == bindparam("draft_id"))
+    .values(submitted_reference=bindparam("ref"), data={})
+)
+
+
+def _record(row: Any) -> DraftRecord:
     return DraftRecord(
         row.id,
         row.user_id,
@@ -59,28 +90,33 @@ class DraftRepository:
         self, user_id: str, origin: str, team_id: str | None, data: dict[str, Any], step: int
     ) -> DraftRecord:
         now = utcnow()
-        row = Draft(
-            id=uuid.uuid4().hex,
-            user_id=user_id,
-            origin=origin,
-            team_id=team_id,
-            step=step,
-            data=data,
-            created_at=now,
-            updated_at=now,
-            expires_at=now + self._expiry,
+        record = DraftRecord(
+            uuid.uuid4().hex, user_id, origin, team_id, step, data, now, now + self._expiry, None
         )
-        async with self._db.sessions.begin() as session:
-            session.add(row)
-        return _record(row)
+        async with self._db.engine.begin() as conn:
+            await conn.execute(
+                insert(_DRAFTS).values(
+                    id=record.id,
+                    user_id=user_id,
+                    origin=origin,
+                    team_id=team_id,
+                    step=step,
+                    data=data,
+                    created_at=now,
+                    updated_at=now,
+                    expires_at=record.expires_at,
+                )
+            )
+        return record
 
     async def get(self, draft_id: str, user_id: str) -> DraftRecord | None:
         """The user's own live draft (not expired); None for anyone else's."""
-        async with self._db.sessions() as session:
-            row = await session.get(Draft, draft_id)
-        if row is None or row.user_id != user_id or row.expires_at <= utcnow():
-            return None
-        return _record(row)
+        async with self._db.engine.connect() as conn:
+            result = await conn.execute(
+                _GET_DRAFT, {"id": draft_id, "user_id": user_id, "now": utcnow()}
+            )
+            row = result.first()
+        return _record(row) if row is not None else None
 
     async def latest(self, user_id: str) -> DraftRecord | None:
         async with self._db.sessions() as session:
@@ -98,14 +134,18 @@ class DraftRepository:
 
     async def save(self, draft_id: str, user_id: str, data: dict[str, Any], step: int) -> None:
         now = utcnow()
-        async with self._db.sessions.begin() as session:
-            row = await session.get(Draft, draft_id)
-            if row is None or row.user_id != user_id or row.submitted_reference:
-                return
-            row.data = data
-            row.step = step
-            row.updated_at = now
-            row.expires_at = now + self._expiry
+        async with self._db.engine.begin() as conn:
+            await conn.execute(
+                _SAVE_DRAFT,
+                {
+                    "draft_id": draft_id,
+                    "owner": user_id,
+                    "data": data,
+                    "step": step,
+                    "now": now,
+                    "expires": now + self._expiry,
+                },
+            )
 
     async def delete(self, draft_id: str, user_id: str) -> None:
         async with self._db.sessions.begin() as session:
@@ -121,7 +161,7 @@ class DraftRepository:
         return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
-async def _next_seq(session: AsyncSession, dialect: str, year: int) -> int:
+async def _next_seq(conn: AsyncConnection, dialect: str, year: int) -> int:
     """Atomically take the next number of the year (row-locked upsert on both databases)."""
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
     stmt = (
@@ -132,7 +172,7 @@ async def _next_seq(session: AsyncSession, dialect: str, year: int) -> int:
         )
         .returning(ReferenceCounter.last)
     )
-    return int((await session.execute(stmt)).scalar_one())
+    return int((await conn.execute(stmt)).scalar_one())
 
 
 class ObservationRepository:
@@ -142,35 +182,34 @@ class ObservationRepository:
     async def submit(
         self, submission_key: str, fields: dict[str, Any], now: datetime | None = None
     ) -> tuple[Observation, bool]:
-        """Store once per submission key (the draft id). Returns (observation, created)."""
-        existing = await self.by_submission_key(submission_key)
-        if existing is not None:
-            return existing, False
+        """Store once per submission key (the draft id). Returns (observation, created).
+
+        One transaction: take the year's next number, insert, mark the draft submitted. If the
+        key exists already (a double click, a retry, another replica), the insert fails, the
+        number goes back with the rollback, and the stored observation is returned instead."""
         now = now or utcnow()
         try:
-            async with self._db.sessions.begin() as session:
-                seq = await _next_seq(session, self._db.dialect, now.year)
-                row = Observation(
+            async with self._db.engine.begin() as conn:
+                seq = await _next_seq(conn, self._db.dialect, now.year)
+                values = dict(
+                    fields,
                     reference=format_reference(now.year, seq),
                     year=now.year,
                     seq=seq,
                     submission_key=submission_key,
                     created_at=now,
-                    **fields,
+                    status="received",
                 )
-                session.add(row)
-                await session.flush()
-                await session.execute(
-                    update(Draft)
-                    .where(Draft.id == submission_key)
-                    .values(submitted_reference=row.reference, data={})
+                new_id = (await conn.execute(_INSERT_OBSERVATION, values)).scalar_one()
+                await conn.execute(
+                    _MARK_SUBMITTED, {"draft_id": submission_key, "ref": values["reference"]}
                 )
-        except IntegrityError:  # a concurrent submit of the same draft won the race
+        except IntegrityError:
             existing = await self.by_submission_key(submission_key)
             if existing is None:
                 raise
             return existing, False
-        return row, True
+        return Observation(id=new_id, **values), True
 
     async def by_submission_key(self, key: str) -> Observation | None:
         async with self._db.sessions() as session:

@@ -52,6 +52,9 @@ async def test_install_in_personal_scope_sends_the_welcome_card(bot: BotClient) 
     welcome = bot.connector.cards()[-1]
     assert welcome["body"][0]["text"] == "Tervetuloa Rake-bottiin"
     assert welcome["actions"][0]["type"] == "Action.Execute"
+    from bot.app import MESSENGER
+
+    await bot.app[MESSENGER].drain()  # the reference is written after the turn
     assert await count(bot.db, ConversationRef) == 1
 
 
