@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import bindparam, delete, select, update
+from sqlalchemy import Table, bindparam, delete, select, update
 from sqlalchemy.exc import IntegrityError
 
 from storage.db import Database, utcnow
@@ -28,7 +28,7 @@ class EtagConflict(Exception):
 Document = tuple[dict[str, Any], str]  # (data, etag)
 
 
-_TABLE = BotStateRow.__table__
+_TABLE = cast(Table, BotStateRow.__table__)
 # Read on every turn: a prebuilt Core statement on a plain connection (no ORM session).
 _READ = select(_TABLE.c.key, _TABLE.c.data, _TABLE.c.etag).where(
     _TABLE.c.key.in_(bindparam("keys", expanding=True))

@@ -5,9 +5,9 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy import Table, bindparam, delete, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -36,7 +36,7 @@ class DraftRecord:
     submitted_reference: str | None
 
 
-_DRAFTS = Draft.__table__
+_DRAFTS = cast(Table, Draft.__table__)
 # The dialog reads and saves a draft on every turn: prebuilt Core statements, no ORM session.
 _GET_DRAFT = select(_DRAFTS).where(
     _DRAFTS.c.id == bindparam("id"),
@@ -59,7 +59,8 @@ _SAVE_DRAFT = (
 )
 
 
-_INSERT_OBSERVATION = insert(Observation.__table__).returning(Observation.__table__.c.id)
+_OBSERVATIONS = cast(Table, Observation.__table__)
+_INSERT_OBSERVATION = insert(_OBSERVATIONS).returning(_OBSERVATIONS.c.id)
 _MARK_SUBMITTED = (
     update(_DRAFTS)
     .where(_DRAFTS.c.id == bindparam("draft_id"))
