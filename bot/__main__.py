@@ -38,6 +38,20 @@ async def _migrate(settings: Settings) -> None:
         await db.dispose()
 
 
+async def _tick(settings: Settings) -> dict[str, str]:
+    from bot.app import MESSENGER, SCHEDULER, SERVICES, create_app
+
+    app = create_app(settings)
+    services = app[SERVICES]
+    try:
+        await upgrade(services.db)
+        outcomes = await app[SCHEDULER].tick(force=True)
+        await app[MESSENGER].drain(60)
+        return outcomes
+    finally:
+        await services.db.dispose()
+
+
 def _run(settings: Settings, banner: bool) -> None:
     from bot.app import create_app  # imports the SDK; not needed for migrate/check
 
@@ -101,6 +115,7 @@ def main(argv: list[str] | None = None) -> int:
     run = sub.add_parser("run", help="serve /api/messages (migrates first)")
     run.add_argument("--port", type=int)
     sub.add_parser("migrate", help="apply database migrations")
+    sub.add_parser("tick", help="run every scheduled job once (what each replica does in a loop)")
     check = sub.add_parser("check-config", help="validate a county file")
     check.add_argument("county", nargs="?", help="county id or path (default: RAKE_COUNTY)")
     pg = sub.add_parser("playground", help="the bot and the Agents Playground together")
@@ -125,6 +140,11 @@ def main(argv: list[str] | None = None) -> int:
         asyncio.run(_migrate(settings))
         log.info("migrations applied")
         return 0
+    if args.command == "tick":
+        outcomes = asyncio.run(_tick(settings))
+        for job, outcome in outcomes.items():
+            sys.stdout.write(f"{job}: {outcome}\n")
+        return 1 if any(o.startswith("failed") for o in outcomes.values()) else 0
     if args.command == "playground":
         return _playground(settings)
     _run(settings, banner=settings.environment is not Environment.PRODUCTION)

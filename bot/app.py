@@ -14,6 +14,7 @@ from bot.adapter import RakeAdapter
 from bot.handler import RakeBot
 from bot.logs import TurnLogger, exception_summary
 from bot.proactive import Messenger
+from bot.scheduler import Job, Scheduler
 from bot.services import Services
 from bot.settings import Settings
 from storage.db import Database
@@ -29,6 +30,7 @@ ADAPTER = web.AppKey("adapter", RakeAdapter)
 BOT = web.AppKey("bot", RakeBot)
 MESSENGER = web.AppKey("messenger", Messenger)
 HEAD_REVISION = web.AppKey("head_revision", str)
+SCHEDULER = web.AppKey("scheduler", Scheduler)
 
 
 def build_adapter(settings: Settings) -> RakeAdapter:
@@ -90,6 +92,10 @@ async def json_errors(request: web.Request, handler: Any) -> web.StreamResponse:
         return web.json_response({"error": "internal error"}, status=500)
 
 
+def build_jobs(services: Services) -> list[Job]:
+    return [Job("purge-expired-drafts", 3600, services.drafts.purge_expired)]
+
+
 def create_app(settings: Settings, db: Database | None = None) -> web.Application:
     app = web.Application(client_max_size=MAX_BODY_BYTES, middlewares=[json_errors])
     services = Services.build(settings, db)
@@ -100,6 +106,7 @@ def create_app(settings: Settings, db: Database | None = None) -> web.Applicatio
     app[MESSENGER] = messenger
     app[BOT] = RakeBot(services, messenger)
     app[HEAD_REVISION] = head_revision()
+    app[SCHEDULER] = scheduler = Scheduler(build_jobs(services))
 
     async def on_startup(app: web.Application) -> None:
         if settings.migrate_on_start:
@@ -110,8 +117,11 @@ def create_app(settings: Settings, db: Database | None = None) -> web.Applicatio
         gc.collect()
         gc.freeze()
         gc.set_threshold(*GC_THRESHOLDS)
+        if settings.scheduler:
+            scheduler.start()
 
     async def on_shutdown(app: web.Application) -> None:
+        await scheduler.stop()
         await messenger.drain()
 
     async def on_cleanup(app: web.Application) -> None:

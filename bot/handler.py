@@ -11,10 +11,12 @@ from botbuilder.core import CardFactory, InvokeResponse, MessageFactory, TurnCon
 from botbuilder.core.teams import TeamsActivityHandler
 from botbuilder.schema import Activity, ActivityTypes, ChannelAccount
 
+from bot.expert_flow import ExpertFlow
 from bot.proactive import Messenger
 from bot.report_flow import FlowResult, Origin, ReportFlow
 from bot.services import Services
 from cards.common import Card, Ctx, Mode
+from cards.observation import SHOW as SHOW_OBSERVATION
 from cards.welcome import help_card, notice_card, team_intro_card, welcome_card
 from dialogs.commands import Command, parse_command
 from dialogs.report import MalformedInput
@@ -94,6 +96,7 @@ class RakeBot(TeamsActivityHandler):
         self._s = services
         self._messenger = messenger
         self._flow = ReportFlow(services)
+        self._experts = ExpertFlow(services)
         self._lang_pref = services.user_state.create_property("lang")
 
     async def on_turn(self, turn_context: TurnContext) -> None:
@@ -246,6 +249,12 @@ class RakeBot(TeamsActivityHandler):
                 card = await self._card_action(ctx, "execute", turn_context, data)
                 return InvokeResponse(status=200, body=_execute_card(card))
             if name == "task/fetch":
+                fetch_data = _dict(value.get("data"))
+                if fetch_data.get("rake") == SHOW_OBSERVATION:
+                    card = await self._experts.show_observation(
+                        ctx, _user_id(turn_context.activity), fetch_data
+                    )
+                    return InvokeResponse(status=200, body=_task(ctx.t("acute.open"), card))
                 return InvokeResponse(
                     status=200, body=await self._dialog_open(turn_context, ctx, None)
                 )
@@ -278,6 +287,8 @@ class RakeBot(TeamsActivityHandler):
             return await self._flow.open(ctx, mode, user, Origin("chat"), None)
         if kind == "reports.mine":
             return await self._flow.my_reports(ctx, user)
+        if kind == SHOW_OBSERVATION:
+            return await self._experts.show_observation(ctx, user, data)
         if kind == "report":
             result = await self._flow.act(ctx, mode, user, data)
             self._after(result)

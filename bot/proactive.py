@@ -23,7 +23,7 @@ from bot.logs import exception_summary
 from bot.report_flow import observation_view
 from bot.services import Services
 from cards.common import Card, Ctx
-from cards.report import acute_alert_card
+from cards.observation import acute_alert_card
 from i18n import resolve_lang
 from storage.conversations import Reference
 from storage.models import Observation
@@ -142,10 +142,8 @@ class Messenger:
             targets.append(
                 (f"person:{person}", await self._s.conversations.get("personal", person), False)
             )
-        lang = resolve_lang(county.languages[0])
-        card = acute_alert_card(
-            Ctx(lang, self._s.catalog, county), observation_view(row, excerpt=200), None
-        )
+        ctx = Ctx(resolve_lang(county.languages[0]), self._s.catalog, county)
+        view = observation_view(row, excerpt=200)
         for recipient, ref, is_channel in targets:
             claimed = await self.notifications.claim(row.id, recipient)
             if claimed is None:
@@ -156,7 +154,11 @@ class Messenger:
                 continue
             target = ref
 
-            async def send(target: Reference = target, is_channel: bool = is_channel) -> None:
+            card = acute_alert_card(ctx, view, in_channel=is_channel)
+
+            async def send(
+                target: Reference = target, is_channel: bool = is_channel, card: Card = card
+            ) -> None:
                 if is_channel:
                     await self.post_to_channel(target, card)
                 else:

@@ -61,6 +61,7 @@ class Settings(BaseSettings):
         "INFO", validation_alias=_alias("RAKE_LOG_LEVEL")
     )
     migrate_on_start: bool = Field(True, validation_alias=_alias("RAKE_MIGRATE_ON_START"))
+    scheduler: bool = Field(True, validation_alias=_alias("RAKE_SCHEDULER"))
     # Development only: extra expert / team-lead AAD ids (the Playground's default user).
     dev_experts: CommaList = Field([], validation_alias=_alias("RAKE_DEV_EXPERTS"))
     dev_team_leads: CommaList = Field([], validation_alias=_alias("RAKE_DEV_TEAM_LEADS"))

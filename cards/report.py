@@ -357,7 +357,7 @@ def closed_card(ctx: Ctx, key: str) -> Card:
     )
 
 
-def _local(ctx: Ctx, moment: datetime) -> str:
+def local_date(ctx: Ctx, moment: datetime) -> str:
     return moment.astimezone(ZoneInfo(ctx.county.timezone)).strftime("%d.%m.%Y")
 
 
@@ -366,7 +366,9 @@ def my_reports_card(ctx: Ctx, rows: Sequence[ObservationView]) -> Card:
     if not rows:
         body.append(text(ctx.t("mine.none")))
     for row in rows:
-        body.append(text(f"**{row.reference}** · {_local(ctx, row.created_at)}", separator=True))
+        body.append(
+            text(f"**{row.reference}** · {local_date(ctx, row.created_at)}", separator=True)
+        )
         body.append(
             facts(
                 [
@@ -382,24 +384,3 @@ def my_reports_card(ctx: Ctx, rows: Sequence[ObservationView]) -> Card:
             action("execute", ctx.t("action.make_report"), {"rake": "report.start"}, inputs=False),
         ],
     )
-
-
-def acute_alert_card(ctx: Ctx, row: ObservationView, link: str | None) -> Card:
-    """Sent at once to the escalation recipients; no reporter identity, a short excerpt only."""
-    body: list[dict[str, Any]] = [
-        *heading(ctx.t("acute.title"), ctx.t("acute.reference", reference=row.reference)),
-        facts(
-            [
-                (ctx.t("field.acute_reason"), row.acute_reason or "–"),
-                (ctx.t("field.phenomenon"), ctx.label_of("phenomena", row.phenomenon)),
-                (ctx.t("field.area"), ctx.label_of("areas", row.area)),
-                (ctx.t("field.service_area"), ctx.label_of("service_areas", row.service_area)),
-            ]
-        ),
-    ]
-    if row.excerpt:
-        body.append(text(row.excerpt, isSubtle=True))
-    actions = (
-        [{"type": "Action.OpenUrl", "title": ctx.t("acute.open"), "url": link}] if link else []
-    )
-    return card(body, actions or None)

@@ -121,3 +121,15 @@ class Notification(Base):
     last_error: Mapped[str | None] = mapped_column(String(300))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class AuditEntry(Base):
+    """Every read of observation texts or an export: who, what, when."""
+
+    __tablename__ = "audit_log"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+    actor: Mapped[str] = mapped_column(String(128))  # AAD object id
+    action: Mapped[str] = mapped_column(String(32))  # observation.read | export | digest
+    target: Mapped[str] = mapped_column(String(200))  # a reference, a period, a filter
+    allowed: Mapped[bool] = mapped_column(Boolean)

@@ -114,6 +114,7 @@ def make_settings(**overrides: Any) -> Any:
         "RAKE_DEV_EXPERTS": "expert-aad",
         "RAKE_DEV_TEAM_LEADS": "lead-aad",
         "RAKE_MIGRATE_ON_START": "false",
+        "RAKE_SCHEDULER": "false",
         "MicrosoftAppId": "",
     }
     values.update(overrides)

@@ -11,9 +11,9 @@ import jsonschema
 import pytest
 
 from cards.common import Card, Ctx
+from cards.observation import acute_alert_card, observation_card
 from cards.report import (
     ObservationView,
-    acute_alert_card,
     closed_card,
     my_reports_card,
     review_card,
@@ -93,8 +93,10 @@ def every_card(ctx: Ctx) -> dict[str, Card]:
         "closed": closed_card(ctx, "report.cancelled"),
         "mine_empty": my_reports_card(ctx, []),
         "mine_full": my_reports_card(ctx, [VIEW] * 10),
-        "acute": acute_alert_card(ctx, VIEW, "https://example.invalid/RAKE-2026-0042"),
-        "acute_nolink": acute_alert_card(ctx, VIEW, None),
+        "acute_channel": acute_alert_card(ctx, VIEW, in_channel=True),
+        "acute_personal": acute_alert_card(ctx, VIEW, in_channel=False),
+        "observation": observation_card(ctx, VIEW, FULL.model_dump(mode="json")),
+        "observation_empty": observation_card(ctx, VIEW, {}),
     }
     for step in (Step.WHAT, Step.WHO_WHERE, Step.EXTENT, Step.URGENCY):
         for mode in ("execute", "submit"):

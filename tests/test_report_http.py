@@ -287,3 +287,69 @@ async def test_acute_alert_retries_429_and_gives_up_on_403(
         assert calls.count("a:personal-blocked-aad") == 1  # 403 is final: never retried
     finally:
         await bot.client.close()
+
+
+async def test_acute_alert_opens_the_report_for_experts_only_and_is_audited(
+    db: Database, connector: FakeConnector, tmp_path: Any
+) -> None:
+    from bot.app import MESSENGER
+    from counties import county_path
+    from storage.models import AuditEntry
+
+    county = county_path("paijat-hame").read_text(encoding="utf-8")
+    county = county.replace("  people: []", "  people: [expert-aad]")
+    county += f"rake_channel: {{team_id: '{a.TEAM_ID}', channel_id: '{a.CHANNEL_ID}'}}\n"
+    (tmp_path / "county.yaml").write_text(county, encoding="utf-8")
+    bot = await start_bot(db, connector, RAKE_COUNTY=str(tmp_path / "county.yaml"))
+    try:
+        await bot.post(a.installation_update(connector.url, team=True))
+        await bot.post(a.bot_added_personal(connector.url, user="expert-aad"))
+        review = await walk_chat(bot, [STEP1, STEP2, STEP3, ACUTE])
+        await bot.invoke(a.execute(connector.url, buttons(review)["submit"]))
+        await bot.app[MESSENGER].drain()
+        alerts = [c for c in connector.cards() if "Akuutti havainto" in str(c)]
+        in_channel = next(c for c in alerts if c["actions"][0]["type"] == "Action.Submit")
+        personal = next(c for c in alerts if c["actions"][0]["type"] == "Action.Execute")
+        show = personal["actions"][0]["data"]
+        # the expert (RAKE_DEV_EXPERTS in the test settings) opens it in place
+        body = await bot.invoke(a.execute(connector.url, show, user="expert-aad"))
+        assert STEP1["description"] in str(card_of(body))
+        # from the channel the same button opens a dialog, private to the one who opens it
+        body = await bot.invoke(
+            a.task_fetch(
+                connector.url, in_channel["actions"][0]["data"], team=True, user="expert-aad"
+            )
+        )
+        assert STEP1["description"] in str(card_of(body))
+        # the reporting worker is no expert
+        body = await bot.invoke(a.execute(connector.url, show))
+        refused = str(card_of(body))
+        assert "vain Rake-asiantuntijoiden" in refused and STEP1["description"] not in refused
+        async with db.sessions() as session:
+            audit = list(await session.scalars(select(AuditEntry).order_by(AuditEntry.id)))
+        assert [(e.actor, e.action, e.allowed) for e in audit] == [
+            ("expert-aad", "observation.read", True),
+            ("expert-aad", "observation.read", True),
+            (a.WORKER_AAD, "observation.read", False),
+        ]
+        assert {e.target for e in audit} == {show["reference"]}
+    finally:
+        await bot.client.close()
+
+
+async def test_a_dialog_continues_in_the_language_it_started_in(bot: BotClient) -> None:
+    body = await bot.invoke(a.execute(bot.connector.url, {"rake": "report.start"}, locale="sv-FI"))
+    card = card_of(body)
+    assert card["body"][0]["text"] == "Vad observerade du?"
+    # the Teams client now says English: the card's own language wins
+    body = await bot.invoke(
+        a.execute(bot.connector.url, {**buttons(card)["next"], **STEP1}, locale="en-US")
+    )
+    assert card_of(body)["body"][0]["text"] == "Vem gäller det och var?"
+
+
+async def test_a_forged_card_language_is_ignored(bot: BotClient) -> None:
+    body = await bot.invoke(a.execute(bot.connector.url, {"rake": "report.start"}))
+    data = {**buttons(card_of(body))["next"], **STEP1, "lang": "xx-evil"}
+    body = await bot.invoke(a.execute(bot.connector.url, data, locale="en-US"))
+    assert card_of(body)["body"][0]["text"] == "Whom does it concern, and where?"

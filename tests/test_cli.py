@@ -1,0 +1,122 @@
+"""``python -m bot``: fail-fast messages, migrate, tick, and a graceful shutdown of the service."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests import activities as a
+from tests.fake_connector import FakeConnector
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def cli(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("RAKE_", "Microsoft"))}
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        cwd=ROOT,
+        env={**base, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_broken_county_file_stops_with_file_and_key(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("id: x\nname: {fi: X}\nlanguages: [de]\n", encoding="utf-8")
+    result = cli("check-config", str(bad))
+    assert result.returncode == 2
+    assert str(bad) in result.stderr and "key 'languages.0'" in result.stderr
+    assert "Traceback" not in result.stderr
+    result = cli("run", RAKE_COUNTY=str(bad))
+    assert result.returncode == 2 and "key 'areas'" in result.stderr
+
+
+def test_invalid_setting_stops_with_its_name() -> None:
+    result = cli("migrate", PORT="eighty")
+    assert result.returncode == 2 and "setting PORT" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_production_refuses_to_run_with_auth_disabled() -> None:
+    result = cli("run", RAKE_ENVIRONMENT="production")
+    assert result.returncode == 2
+    assert "authentication disabled" in result.stderr and "MicrosoftAppId" in result.stderr
+
+
+def test_migrate_and_tick(tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}"
+    assert cli("migrate", RAKE_DATABASE_URL=url).returncode == 0
+    with sqlite3.connect(tmp_path / "cli.db") as conn:
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    assert {"observations", "drafts", "bot_state", "alembic_version"} <= tables
+    result = cli("tick", RAKE_DATABASE_URL=url)
+    assert result.returncode == 0 and "purge-expired-drafts: ok" in result.stdout
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+async def test_shutdown_lets_the_turn_in_flight_finish(tmp_path: Path) -> None:
+    import aiohttp
+
+    connector = FakeConnector(hang_seconds=2.0)  # the reply to Teams takes 2 s
+    await connector.start()
+    port = _free_port()
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("RAKE_", "Microsoft"))}
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        "run",
+        cwd=ROOT,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.DEVNULL,
+        env={
+            **base,
+            "PORT": str(port),
+            "RAKE_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'sd.db'}",
+        },
+    )
+    try:
+        async with aiohttp.ClientSession() as session:
+            deadline = time.monotonic() + 60
+            while True:
+                try:
+                    async with session.get(f"http://127.0.0.1:{port}/readyz") as ready:
+                        if ready.status == 200:
+                            break
+                except aiohttp.ClientError:
+                    pass
+                if time.monotonic() > deadline or proc.returncode is not None:
+                    pytest.fail("the bot did not start")
+                await asyncio.sleep(0.2)
+            request = asyncio.ensure_future(
+                session.post(
+                    f"http://127.0.0.1:{port}/api/messages", json=a.message(connector.url, "apua")
+                )
+            )
+            await asyncio.sleep(0.7)  # the turn is now waiting for the connector
+            proc.send_signal(signal.SIGTERM)
+            response = await request
+            assert response.status == 201
+        assert await asyncio.wait_for(proc.wait(), 20) == 0
+        assert len(connector.posts()) == 1  # the reply went out before the process ended
+    finally:
+        if proc.returncode is None:
+            proc.kill()
+        await connector.close()
