@@ -13,7 +13,9 @@ from botbuilder.integration.aiohttp import ConfigurationBotFrameworkAuthenticati
 from bot.adapter import RakeAdapter
 from bot.handler import RakeBot
 from bot.logs import TurnLogger, exception_summary
+from bot.outbox_worker import OutboxWorker
 from bot.proactive import Messenger
+from bot.ratelimit import RateLimiter
 from bot.scheduler import Job, Scheduler
 from bot.services import Services
 from bot.settings import Settings
@@ -31,6 +33,7 @@ BOT = web.AppKey("bot", RakeBot)
 MESSENGER = web.AppKey("messenger", Messenger)
 HEAD_REVISION = web.AppKey("head_revision", str)
 SCHEDULER = web.AppKey("scheduler", Scheduler)
+OUTBOX_WORKER = web.AppKey("outbox_worker", OutboxWorker)
 
 
 def build_adapter(settings: Settings) -> RakeAdapter:
@@ -104,7 +107,9 @@ def create_app(settings: Settings, db: Database | None = None) -> web.Applicatio
     app[SERVICES] = services
     app[ADAPTER] = adapter
     app[MESSENGER] = messenger
-    app[BOT] = RakeBot(services, messenger)
+    worker = OutboxWorker(services, messenger, RateLimiter(settings.send_rate_per_second))
+    app[OUTBOX_WORKER] = worker
+    app[BOT] = RakeBot(services, messenger, worker)
     app[HEAD_REVISION] = head_revision()
     app[SCHEDULER] = scheduler = Scheduler(build_jobs(services))
 
@@ -119,10 +124,12 @@ def create_app(settings: Settings, db: Database | None = None) -> web.Applicatio
         gc.set_threshold(*GC_THRESHOLDS)
         if settings.scheduler:
             scheduler.start()
+            worker.start()
 
     async def on_shutdown(app: web.Application) -> None:
         await scheduler.stop()
         await messenger.drain()
+        await worker.stop()  # releases claims not yet attempted
 
     async def on_cleanup(app: web.Application) -> None:
         await services.db.dispose()

@@ -11,7 +11,9 @@ from botbuilder.core import CardFactory, InvokeResponse, MessageFactory, TurnCon
 from botbuilder.core.teams import TeamsActivityHandler
 from botbuilder.schema import Activity, ActivityTypes, ChannelAccount
 
+from bot.escalation import enqueue_acute
 from bot.expert_flow import ExpertFlow
+from bot.outbox_worker import OutboxWorker
 from bot.proactive import Messenger
 from bot.report_flow import FlowResult, Origin, ReportFlow
 from bot.services import Services
@@ -92,9 +94,10 @@ def message_text(payload: Any) -> str:
 
 
 class RakeBot(TeamsActivityHandler):
-    def __init__(self, services: Services, messenger: Messenger) -> None:
+    def __init__(self, services: Services, messenger: Messenger, outbox: OutboxWorker) -> None:
         self._s = services
         self._messenger = messenger
+        self._outbox = outbox
         self._flow = ReportFlow(services)
         self._experts = ExpertFlow(services)
         self._lang_pref = services.user_state.create_property("lang")
@@ -291,13 +294,14 @@ class RakeBot(TeamsActivityHandler):
             return await self._experts.show_observation(ctx, user, data)
         if kind == "report":
             result = await self._flow.act(ctx, mode, user, data)
-            self._after(result)
+            await self._after(result)
             return result.card
         raise MalformedInput()
 
-    def _after(self, result: FlowResult) -> None:
+    async def _after(self, result: FlowResult) -> None:
         if result.acute is not None:
-            self._messenger.spawn(self._messenger.escalate(result.acute))
+            await enqueue_acute(self._s, self._outbox.outbox, result.acute)
+            self._outbox.wake()
 
     async def _dialog_open(
         self,
@@ -320,7 +324,7 @@ class RakeBot(TeamsActivityHandler):
         if data.get("rake") == "report.open":  # a dialog opened by a plain submit button
             return await self._dialog_open(turn_context, ctx, None)
         result = await self._flow.act(ctx, "submit", _user_id(turn_context.activity), data)
-        self._after(result)
+        await self._after(result)
         if result.finished:
             if result.reference:
                 return _task_message(ctx.t("dialog.submitted", reference=result.reference))

@@ -1,11 +1,12 @@
-"""Proactive sending: acute-report alerts to the Rake channel and to named people."""
+"""Proactive sending primitives (a new thread in a channel, a message in personal chat) and
+background tasks. Delivery with retries and limits is the outbox worker's."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 import random
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable
 from typing import Any
 
 from botbuilder.core import CardFactory, MessageFactory, TurnContext
@@ -16,22 +17,15 @@ from botbuilder.schema import (
     ConversationParameters,
     ConversationReference,
 )
-from botframework.connector.models import ErrorResponseException
 
 from bot.adapter import RakeAdapter
 from bot.logs import exception_summary
-from bot.report_flow import observation_view
 from bot.services import Services
-from cards.common import Card, Ctx
-from cards.observation import acute_alert_card
-from i18n import resolve_lang
+from cards.common import Card
 from storage.conversations import Reference
-from storage.models import Observation
-from storage.notifications import NotificationRepository
 
 log = logging.getLogger(__name__)
 RETRYABLE = {412, 429, 502, 503, 504}
-MAX_ATTEMPTS = 4
 
 
 def retry_delay(exc: BaseException, attempt: int) -> float:
@@ -47,7 +41,7 @@ def retry_delay(exc: BaseException, attempt: int) -> float:
     return min(30.0, 0.5 * 2**attempt) * (0.5 + random.random())
 
 
-def _status(exc: BaseException) -> int | None:
+def status_of(exc: BaseException) -> int | None:
     response = getattr(exc, "response", None)
     return getattr(response, "status_code", None) if response is not None else None
 
@@ -57,7 +51,6 @@ class Messenger:
         self._adapter = adapter
         self._s = services
         self._app_id = services.settings.app_id
-        self.notifications = NotificationRepository(services.db)
         self._tasks: set[asyncio.Task[Any]] = set()
 
     def spawn(self, coro: Awaitable[Any]) -> None:
@@ -76,20 +69,7 @@ class Messenger:
         if self._tasks:
             await asyncio.wait(list(self._tasks), timeout=seconds)
 
-    async def _send_with_retry(self, send: Callable[[], Awaitable[None]]) -> tuple[int, str | None]:
-        for attempt in range(1, MAX_ATTEMPTS + 1):
-            try:
-                await send()
-                return attempt, None
-            except (TimeoutError, ErrorResponseException, OSError) as exc:
-                status = _status(exc)
-                final = status is not None and status not in RETRYABLE
-                if final or attempt == MAX_ATTEMPTS:
-                    return attempt, f"{type(exc).__name__} status={status}"
-                await asyncio.sleep(retry_delay(exc, attempt))
-        return MAX_ATTEMPTS, "unreachable"
-
-    async def send_personal(self, ref: Reference, card: Card) -> None:
+    async def send_personal(self, ref: Reference, card: Card) -> str | None:
         conversation = ConversationReference(
             channel_id="msteams",
             service_url=ref.service_url,
@@ -99,22 +79,25 @@ class Messenger:
         )
 
         failures: list[Exception] = []
+        sent: list[str | None] = []
 
         async def callback(context: TurnContext) -> None:
             # Errors inside a proactive turn would go to the adapter's on_turn_error and be
             # swallowed; keep them, so the caller can retry or record the failure.
             try:
-                await context.send_activity(
+                response = await context.send_activity(
                     MessageFactory.attachment(CardFactory.adaptive_card(card))
                 )
+                sent.append(response.id if response else None)
             except Exception as exc:
                 failures.append(exc)
 
         await self._adapter.continue_conversation(conversation, callback, self._app_id)
         if failures:
             raise failures[0]
+        return sent[0] if sent else None
 
-    async def post_to_channel(self, ref: Reference, card: Card) -> None:
+    async def post_to_channel(self, ref: Reference, card: Card) -> str | None:
         """A new thread in a channel (create_conversation, as Teams wants for channel posts)."""
         params = ConversationParameters(
             is_group=True,
@@ -124,55 +107,12 @@ class Messenger:
             tenant_id=ref.tenant_id,
         )
 
-        async def callback(_context: TurnContext) -> None:
-            return None
+        created: list[str] = []
+
+        async def callback(context: TurnContext) -> None:
+            created.append(context.activity.conversation.id)
 
         await self._adapter.create_conversation(
             self._app_id, callback, params, channel_id="msteams", service_url=ref.service_url
         )
-
-    async def escalate(self, row: Observation) -> None:
-        """Tell the county's escalation recipients of an acute report; record each delivery."""
-        county = self._s.county
-        targets: list[tuple[str, Reference | None, bool]] = []
-        if county.escalation.rake_channel and county.rake_channel:
-            ref = await self._s.conversations.get("channel", county.rake_channel.channel_id)
-            targets.append((f"channel:{county.rake_channel.channel_id}", ref, True))
-        for person in county.escalation.people:
-            targets.append(
-                (f"person:{person}", await self._s.conversations.get("personal", person), False)
-            )
-        ctx = Ctx(resolve_lang(county.languages[0]), self._s.catalog, county)
-        view = observation_view(row, excerpt=200)
-        for recipient, ref, is_channel in targets:
-            claimed = await self.notifications.claim(row.id, recipient)
-            if claimed is None:
-                continue
-            if ref is None:
-                await self.notifications.finish(claimed, 0, "no conversation reference")
-                log.warning("acute alert not delivered: no conversation for %s", recipient)
-                continue
-            target = ref
-
-            card = acute_alert_card(ctx, view, in_channel=is_channel)
-
-            async def send(
-                target: Reference = target, is_channel: bool = is_channel, card: Card = card
-            ) -> None:
-                if is_channel:
-                    await self.post_to_channel(target, card)
-                else:
-                    await self.send_personal(target, card)
-
-            try:
-                attempts, error = await self._send_with_retry(send)
-            except Exception as exc:  # one failing recipient never stops the others
-                attempts, error = 1, exception_summary(exc)
-            await self.notifications.finish(claimed, attempts, error)
-            log.info(
-                "acute alert %s to %s attempts=%d error=%s",
-                row.reference,
-                recipient.split(":")[0],
-                attempts,
-                error,
-            )
+        return created[0] if created else None

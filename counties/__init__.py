@@ -15,6 +15,8 @@ from typing import Annotated, Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from dialogs.vartti import Prompt
+
 Lang = Literal["fi", "sv", "en"]
 LANGS: tuple[Lang, ...] = ("fi", "sv", "en")
 DATA_DIR = Path(__file__).parent / "data"
@@ -71,6 +73,13 @@ class Escalation(BaseModel):
     people: list[AadId] = []  # AAD object ids, reached in personal chat
 
 
+class TeamDefaults(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    team_id: str
+    service_area: str | None = None
+    area: str | None = None
+
+
 class County(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -92,6 +101,9 @@ class County(BaseModel):
     theme_weeks: list[Annotated[int, Field(ge=1, le=53)]] = [10, 41]
     grievance_notice_url: str = Field(pattern=r"^https://")
     draft_expiry_days: int = Field(default=14, ge=1, le=365)
+    prompts: list[Prompt] = []  # added to the shipped Rake-vartti library
+    prompt_rotation_weeks: int = Field(default=8, ge=0, le=104)
+    teams: list[TeamDefaults] = []  # optional preset service area / area per team id
 
     @field_validator("name")
     @classmethod
@@ -156,3 +168,13 @@ def county_path(name_or_path: str) -> Path:
 
 def shipped_counties() -> list[str]:
     return sorted(p.stem for p in DATA_DIR.glob("*.yaml"))
+
+
+def prompt_library(county: County) -> list[Prompt]:
+    """The shipped prompts followed by the county's own (an own prompt may replace a shipped
+    one by using its id)."""
+    raw = yaml.safe_load((Path(__file__).parent / "prompts.yaml").read_text(encoding="utf-8"))
+    library = {p.id: p for p in (Prompt.model_validate(item) for item in raw["prompts"])}
+    for prompt in county.prompts:
+        library[prompt.id] = prompt
+    return list(library.values())

@@ -108,21 +108,6 @@ class ConversationRef(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
 
-class Notification(Base):
-    """Acute-report notifications and their delivery, one row per recipient."""
-
-    __tablename__ = "notifications"
-    __table_args__ = (UniqueConstraint("observation_id", "recipient", name="uq_notifications"),)
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    observation_id: Mapped[int] = mapped_column(ForeignKey("observations.id", ondelete="CASCADE"))
-    recipient: Mapped[str] = mapped_column(String(256))  # "channel:<id>" or "person:<aad id>"
-    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending|sent|failed
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
-    last_error: Mapped[str | None] = mapped_column(String(300))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-
-
 class AuditEntry(Base):
     """Every read of observation texts or an export: who, what, when."""
 
@@ -133,3 +118,92 @@ class AuditEntry(Base):
     action: Mapped[str] = mapped_column(String(32))  # observation.read | export | digest
     target: Mapped[str] = mapped_column(String(200))  # a reference, a period, a filter
     allowed: Mapped[bool] = mapped_column(Boolean)
+
+
+class Team(Base):
+    """A team the bot is installed in (from install / rename / archive / uninstall events)."""
+
+    __tablename__ = "teams"
+    team_id: Mapped[str] = mapped_column(String(256), primary_key=True)
+    name: Mapped[str | None] = mapped_column(String(256))
+    aad_group_id: Mapped[str | None] = mapped_column(String(64))
+    tenant_id: Mapped[str | None] = mapped_column(String(64))
+    service_url: Mapped[str] = mapped_column(String(512))
+    service_area: Mapped[str | None] = mapped_column(String(48))
+    area: Mapped[str | None] = mapped_column(String(48))
+    installed: Mapped[bool] = mapped_column(Boolean, default=True)
+    archived: Mapped[bool] = mapped_column(Boolean, default=False)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+
+class Channel(Base):
+    __tablename__ = "channels"
+    channel_id: Mapped[str] = mapped_column(String(256), primary_key=True)
+    team_id: Mapped[str] = mapped_column(
+        ForeignKey("teams.team_id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str | None] = mapped_column(String(256))
+    deleted: Mapped[bool] = mapped_column(Boolean, default=False)
+    inactive_reason: Mapped[str | None] = mapped_column(String(64))  # e.g. "403" after a refusal
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+
+class VarttiSchedule(Base):
+    """When a team meets and when its Rake-vartti prompt comes (local time of the county)."""
+
+    __tablename__ = "vartti_schedules"
+    team_id: Mapped[str] = mapped_column(
+        ForeignKey("teams.team_id", ondelete="CASCADE"), primary_key=True
+    )
+    channel_id: Mapped[str] = mapped_column(String(256))
+    weekday: Mapped[int] = mapped_column(Integer)  # 0 = Monday
+    meeting_time: Mapped[str] = mapped_column(String(5))  # HH:MM
+    lead_minutes: Mapped[int] = mapped_column(Integer)
+    frequency: Mapped[str] = mapped_column(String(16))  # weekly | biweekly | monthly
+    week_of_month: Mapped[int | None] = mapped_column(Integer)  # monthly: 1-4, -1 = last
+    anchor_date: Mapped[str] = mapped_column(String(10))  # biweekly parity, ISO date
+    language: Mapped[str] = mapped_column(String(2))
+    timezone: Mapped[str] = mapped_column(String(64))
+    paused: Mapped[bool] = mapped_column(Boolean, default=False)
+    skip_date: Mapped[str | None] = mapped_column(String(10))  # a meeting date to skip
+    updated_by: Mapped[str | None] = mapped_column(String(128))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+
+class VarttiOccurrence(Base):
+    """One meeting's vartti: planned once (unique per team and date), then held or skipped."""
+
+    __tablename__ = "vartti_occurrences"
+    __table_args__ = (UniqueConstraint("team_id", "meeting_date", name="uq_vartti_occurrence"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    team_id: Mapped[str] = mapped_column(String(256), index=True)
+    meeting_date: Mapped[str] = mapped_column(String(10))
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    prompt_id: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16), default="planned")  # planned|held|skipped
+    participants: Mapped[int | None] = mapped_column(Integer)
+    observations: Mapped[int | None] = mapped_column(Integer)
+    note: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class OutboxItem(Base):
+    """A message to deliver, enqueued exactly once (dedupe_key) and sent by claiming workers."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_due", "status", "next_attempt_at"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    conversation_key: Mapped[str] = mapped_column(String(512))
+    payload: Mapped[dict[str, Any]] = mapped_column(JsonType)
+    # pending | sending | sent | failed (final answer) | dead (attempts used up) | uncertain
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_error: Mapped[str | None] = mapped_column(String(300))
+    result_id: Mapped[str | None] = mapped_column(String(512))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

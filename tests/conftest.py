@@ -147,6 +147,20 @@ class BotClient:
         assert got == status, (got, body)
         return body
 
+    async def settle(self, seconds: float = 20.0) -> dict[str, int]:
+        """Run the outbox worker until nothing is left to send (retries included)."""
+        from bot.app import MESSENGER, OUTBOX_WORKER
+
+        worker = self.app[OUTBOX_WORKER]
+        deadline = asyncio.get_running_loop().time() + seconds
+        await self.app[MESSENGER].drain()
+        while asyncio.get_running_loop().time() < deadline:
+            await worker.drain()
+            if await worker.outbox.pending_count() == 0:
+                break
+            await asyncio.sleep(0.1)
+        return await worker.outbox.counts()
+
 
 async def start_bot(db: Database, connector: FakeConnector, **settings: Any) -> BotClient:
     from bot.app import create_app

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import func, select
 
 from storage.db import Database
-from storage.models import Draft, Notification, Observation
+from storage.models import Draft, Observation, OutboxItem
 from tests import activities as a
 from tests.conftest import BotClient, start_bot
 from tests.fake_connector import FakeConnector
@@ -231,9 +231,7 @@ async def test_acute_report_reaches_channel_and_people_at_once(
         body = await bot.invoke(a.execute(connector.url, buttons(review)["submit"]))
         done = str(card_of(body))
         assert "Rake-kanava" in done and "1 vastuuhenkilöä" in done and "112" in done
-        from bot.app import MESSENGER
-
-        await bot.app[MESSENGER].drain()
+        assert await bot.settle() == {"sent": 2}
         (row,) = await observations(db)
         new_threads = [
             c for c in connector.calls if c.path.rstrip("/").endswith("/v3/conversations")
@@ -246,8 +244,11 @@ async def test_acute_report_reaches_channel_and_people_at_once(
         assert row.reference in alert and "Kymmenet perheet" in alert
         assert a.WORKER_AAD not in alert  # the reporter is not named in the alert
         async with db.sessions() as session:
-            statuses = sorted(n.status for n in await session.scalars(select(Notification)))
-        assert statuses == ["sent", "sent"]
+            keys = sorted(i.dedupe_key for i in await session.scalars(select(OutboxItem)))
+        assert keys == [
+            f"acute:{row.reference}:channel:{a.CHANNEL_ID}",
+            f"acute:{row.reference}:personal:expert-aad",
+        ]
     finally:
         await bot.client.close()
 
@@ -269,19 +270,17 @@ async def test_acute_alert_retries_429_and_gives_up_on_403(
         connector.calls.clear()
         connector.fail_next(429, headers={"Retry-After": "1"}, path="expert-aad")
         connector.fail_next(403, path="blocked-aad")
-        from bot.app import MESSENGER
-
         started = time.monotonic()
         await bot.post(a.execute(connector.url, buttons(review)["submit"]))
-        await bot.app[MESSENGER].drain(30)
+        assert await bot.settle() == {"sent": 1, "failed": 1}
         assert time.monotonic() - started >= 1.0  # Retry-After was honoured
         async with db.sessions() as session:
-            rows = {n.recipient: n for n in await session.scalars(select(Notification))}
-        assert rows["person:expert-aad"].status == "sent"
-        assert rows["person:expert-aad"].attempts == 2
-        assert rows["person:blocked-aad"].status == "failed"
-        assert rows["person:blocked-aad"].attempts == 1
-        assert "status=403" in (rows["person:blocked-aad"].last_error or "")
+            rows = {
+                i.dedupe_key.rsplit(":", 1)[1]: i for i in await session.scalars(select(OutboxItem))
+            }
+        assert rows["expert-aad"].status == "sent" and rows["expert-aad"].attempts == 2
+        assert rows["blocked-aad"].status == "failed" and rows["blocked-aad"].attempts == 1
+        assert rows["blocked-aad"].last_error == "HTTP 403"
         calls = [c.path.split("/")[3] for c in connector.posts()]
         assert calls.count("a:personal-expert-aad") == 2  # the 429 was retried
         assert calls.count("a:personal-blocked-aad") == 1  # 403 is final: never retried
@@ -292,7 +291,6 @@ async def test_acute_alert_retries_429_and_gives_up_on_403(
 async def test_acute_alert_opens_the_report_for_experts_only_and_is_audited(
     db: Database, connector: FakeConnector, tmp_path: Any
 ) -> None:
-    from bot.app import MESSENGER
     from counties import county_path
     from storage.models import AuditEntry
 
@@ -306,7 +304,7 @@ async def test_acute_alert_opens_the_report_for_experts_only_and_is_audited(
         await bot.post(a.bot_added_personal(connector.url, user="expert-aad"))
         review = await walk_chat(bot, [STEP1, STEP2, STEP3, ACUTE])
         await bot.invoke(a.execute(connector.url, buttons(review)["submit"]))
-        await bot.app[MESSENGER].drain()
+        await bot.settle()
         alerts = [c for c in connector.cards() if "Akuutti havainto" in str(c)]
         in_channel = next(c for c in alerts if c["actions"][0]["type"] == "Action.Submit")
         personal = next(c for c in alerts if c["actions"][0]["type"] == "Action.Execute")

@@ -1,0 +1,172 @@
+"""Delivers the outbox: claims due items, respects Teams' limits, retries what may be retried.
+
+Retried: 412, 429, 502, 503, 504 (Retry-After honoured, else exponential backoff with jitter)
+and network errors/time-outs. Final: 400, 401, 403, 404 and other answers; a 403/404 from a
+channel marks it inactive and tells the Rake channel once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import uuid
+from datetime import timedelta
+from typing import Any
+
+from botframework.connector.models import ErrorResponseException
+
+from bot.logs import exception_summary
+from bot.proactive import RETRYABLE, Messenger, retry_delay, status_of
+from bot.ratelimit import RateLimiter
+from bot.services import Services
+from cards.common import Ctx
+from cards.welcome import notice_card
+from i18n import resolve_lang
+from storage.conversations import Reference
+from storage.outbox import Item, Outbox
+from storage.teams import TeamRepository
+
+log = logging.getLogger(__name__)
+LEASE = timedelta(seconds=60)
+
+
+def reference_payload(ref: Reference) -> dict[str, Any]:
+    return dict(ref.__dict__)
+
+
+class OutboxWorker:
+    def __init__(
+        self,
+        services: Services,
+        messenger: Messenger,
+        limiter: RateLimiter,
+        concurrency: int = 8,
+        batch: int = 50,
+    ) -> None:
+        self._s = services
+        self._messenger = messenger
+        self._limiter = limiter
+        self.outbox = Outbox(services.db)
+        self._teams = TeamRepository(services.db)
+        self.worker_id = f"w-{uuid.uuid4().hex[:12]}"
+        self._concurrency = concurrency
+        self._batch = batch
+        self._task: asyncio.Task[None] | None = None
+        self._wake = asyncio.Event()
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def run_once(self) -> int:
+        """Recover expired leases, then claim and send one batch. Returns items handled."""
+        await self.outbox.recover()
+        items = await self.outbox.claim(self.worker_id, self._batch, LEASE)
+        if not items:
+            return 0
+        gate = asyncio.Semaphore(self._concurrency)
+
+        async def one(item: Item) -> None:
+            async with gate:
+                await self._deliver(item)
+
+        await asyncio.gather(*(one(item) for item in items))
+        return len(items)
+
+    async def drain(self, max_rounds: int = 1000) -> None:
+        """Send until nothing is due now (tests, the CLI tick)."""
+        for _ in range(max_rounds):
+            if await self.run_once() == 0:
+                return
+
+    async def _deliver(self, item: Item) -> None:
+        await self._limiter.acquire(item.conversation_key)
+        if not await self.outbox.start_sending(item.id, self.worker_id, LEASE):
+            return  # the lease was lost (this worker was too slow); someone else has it
+        attempts = item.attempts + 1
+        target = Reference(**item.payload["target"])
+        try:
+            if target.scope == "channel":
+                result = await self._messenger.post_to_channel(target, item.payload["card"])
+            else:
+                result = await self._messenger.send_personal(target, item.payload["card"])
+        except ErrorResponseException as exc:
+            await self._failed(item, attempts, exc, status_of(exc))
+            return
+        except (TimeoutError, OSError) as exc:  # no answer: try again later
+            await self.outbox.retry(
+                item.id, attempts, retry_delay(exc, attempts), exception_summary(exc)
+            )
+            return
+        except Exception as exc:  # a bug or a malformed payload: do not loop on it
+            log.error("outbox item %d failed: %s", item.id, exception_summary(exc))
+            await self.outbox.failed(item.id, exception_summary(exc))
+            return
+        await self.outbox.sent(item.id, result)
+
+    async def _failed(self, item: Item, attempts: int, exc: Exception, status: int | None) -> None:
+        error = f"HTTP {status}"
+        if status in RETRYABLE:
+            await self.outbox.retry(item.id, attempts, retry_delay(exc, attempts), error)
+            return
+        await self.outbox.failed(item.id, error)
+        target = item.payload["target"]
+        if status in (403, 404) and target["scope"] == "channel":
+            if await self._teams.channel_inactive(target["owner_id"], str(status)):
+                await self._tell_rake_channel(item, str(status))
+
+    async def _tell_rake_channel(self, item: Item, reason: str) -> None:
+        county = self._s.county
+        if county.rake_channel is None:
+            log.warning("a channel went inactive and no Rake channel is configured")
+            return
+        ref = await self._s.conversations.get("channel", county.rake_channel.channel_id)
+        if ref is None:
+            return
+        target = item.payload["target"]
+        ctx = Ctx(resolve_lang(county.languages[0]), self._s.catalog, county)
+        team = await self._teams.get(target.get("team_id") or "")
+        channel = item.payload.get("channel_name") or target["owner_id"]
+        card = notice_card(
+            ctx,
+            "channel.inactive",
+            team=(team.name if team else None) or "–",
+            channel=channel,
+            reason=reason,
+        )
+        await self.outbox.add(
+            f"channel-inactive:{target['owner_id']}",
+            "notice",
+            ref.owner_id,
+            {"target": reference_payload(ref), "card": card},
+        )
+
+    async def _loop(self, idle_s: float) -> None:
+        while True:
+            try:
+                handled = await self.run_once()
+            except Exception as exc:  # the database may be away for a moment
+                log.error("outbox round failed: %s", exception_summary(exc))
+                handled = 0
+            if not handled:
+                self._wake.clear()
+                with contextlib.suppress(asyncio.TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), idle_s)
+
+    def start(self, idle_s: float = 2.0) -> None:
+        if self._task is None:
+            self._task = asyncio.create_task(self._loop(idle_s), name="rake-outbox")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+        try:
+            released = await self.outbox.release(self.worker_id)
+        except Exception as exc:  # the database may be the reason we are stopping
+            log.warning("could not release outbox claims: %s", exception_summary(exc))
+            return
+        if released:
+            log.info("released %d outbox claims", released)
