@@ -39,17 +39,42 @@ async def _migrate(settings: Settings) -> None:
 
 
 async def _tick(settings: Settings) -> dict[str, str]:
-    from bot.app import MESSENGER, SCHEDULER, SERVICES, create_app
+    from bot.app import MESSENGER, OUTBOX_WORKER, SCHEDULER, SERVICES, create_app
 
     app = create_app(settings)
     services = app[SERVICES]
     try:
         await upgrade(services.db)
         outcomes = await app[SCHEDULER].tick(force=True)
+        await app[OUTBOX_WORKER].drain()
         await app[MESSENGER].drain(60)
+        await app[OUTBOX_WORKER].stop()
         return outcomes
     finally:
         await services.db.dispose()
+
+
+async def _outbox(settings: Settings, statuses: list[str], limit: int) -> str:
+    from storage.outbox import Outbox
+
+    db = Database.from_url(settings.database_url)
+    try:
+        outbox = Outbox(db)
+        counts = await outbox.counts()
+        lines = [
+            "status counts: "
+            + (", ".join(f"{k} {v}" for k, v in sorted(counts.items())) or "empty")
+        ]
+        for row in await outbox.listing(statuses or None, limit):
+            when = row.sent_at or row.next_attempt_at
+            lines.append(
+                f"{row.id:>7} {row.status:<9} attempts {row.attempts} {row.kind:<14}"
+                f" {when:%Y-%m-%d %H:%M:%S} {row.dedupe_key}"
+                + (f"  last error: {row.last_error}" if row.last_error else "")
+            )
+        return "\n".join(lines) + "\n"
+    finally:
+        await db.dispose()
 
 
 def _run(settings: Settings, banner: bool) -> None:
@@ -116,6 +141,14 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--port", type=int)
     sub.add_parser("migrate", help="apply database migrations")
     sub.add_parser("tick", help="run every scheduled job once (what each replica does in a loop)")
+    outbox = sub.add_parser("outbox", help="delivery status: counts and the latest items")
+    outbox.add_argument(
+        "--status",
+        action="append",
+        default=[],
+        help="only items of this status (pending, sent, failed, uncertain, …)",
+    )
+    outbox.add_argument("--limit", type=int, default=30)
     check = sub.add_parser("check-config", help="validate a county file")
     check.add_argument("county", nargs="?", help="county id or path (default: RAKE_COUNTY)")
     pg = sub.add_parser("playground", help="the bot and the Agents Playground together")
@@ -139,6 +172,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "migrate":
         asyncio.run(_migrate(settings))
         log.info("migrations applied")
+        return 0
+    if args.command == "outbox":
+        sys.stdout.write(asyncio.run(_outbox(settings, args.status, args.limit)))
         return 0
     if args.command == "tick":
         outcomes = asyncio.run(_tick(settings))

@@ -95,8 +95,17 @@ async def json_errors(request: web.Request, handler: Any) -> web.StreamResponse:
         return web.json_response({"error": "internal error"}, status=500)
 
 
-def build_jobs(services: Services) -> list[Job]:
-    return [Job("purge-expired-drafts", 3600, services.drafts.purge_expired)]
+def build_jobs(services: Services, bot: RakeBot, worker: OutboxWorker) -> list[Job]:
+    async def plan_vartti() -> int:
+        planned = await bot.vartti.plan_due()
+        if planned:
+            worker.wake()
+        return planned
+
+    return [
+        Job("vartti-plan", 30, plan_vartti),
+        Job("purge-expired-drafts", 3600, services.drafts.purge_expired),
+    ]
 
 
 def create_app(settings: Settings, db: Database | None = None) -> web.Application:
@@ -111,7 +120,7 @@ def create_app(settings: Settings, db: Database | None = None) -> web.Applicatio
     app[OUTBOX_WORKER] = worker
     app[BOT] = RakeBot(services, messenger, worker)
     app[HEAD_REVISION] = head_revision()
-    app[SCHEDULER] = scheduler = Scheduler(build_jobs(services))
+    app[SCHEDULER] = scheduler = Scheduler(build_jobs(services, app[BOT], worker))
 
     async def on_startup(app: web.Application) -> None:
         if settings.migrate_on_start:

@@ -17,6 +17,9 @@ from bot.outbox_worker import OutboxWorker
 from bot.proactive import Messenger
 from bot.report_flow import FlowResult, Origin, ReportFlow
 from bot.services import Services
+from bot.team_events import TeamEvents
+from bot.team_flow import TeamFlow
+from bot.vartti_flow import VarttiFlow
 from cards.common import Card, Ctx, Mode
 from cards.observation import SHOW as SHOW_OBSERVATION
 from cards.welcome import help_card, notice_card, team_intro_card, welcome_card
@@ -93,13 +96,15 @@ def message_text(payload: Any) -> str:
     return html.unescape(_TAG_RE.sub(" ", content)).strip()[:2000]
 
 
-class RakeBot(TeamsActivityHandler):
+class RakeBot(TeamEvents, TeamsActivityHandler):
     def __init__(self, services: Services, messenger: Messenger, outbox: OutboxWorker) -> None:
         self._s = services
         self._messenger = messenger
         self._outbox = outbox
         self._flow = ReportFlow(services)
         self._experts = ExpertFlow(services)
+        self._team_flow = TeamFlow(services)
+        self.vartti = VarttiFlow(services, outbox.outbox, self._team_flow.teams)
         self._lang_pref = services.user_state.create_property("lang")
 
     async def on_turn(self, turn_context: TurnContext) -> None:
@@ -140,27 +145,6 @@ class RakeBot(TeamsActivityHandler):
         )
         self._messenger.spawn(self._s.conversations.upsert(ref))
 
-    async def _remember_channel(self, turn_context: TurnContext) -> None:
-        activity = turn_context.activity
-        data = _channel_data(activity)
-        channel = data.get("channel") if isinstance(data.get("channel"), dict) else None
-        team_id = _team_id(activity)
-        channel_id = (channel or {}).get("id") or team_id
-        if not channel_id:
-            return
-        tenant = data.get("tenant") if isinstance(data.get("tenant"), dict) else {}
-        await self._s.conversations.upsert(
-            Reference(
-                scope="channel",
-                owner_id=channel_id,
-                conversation_id=activity.conversation.id if activity.conversation else channel_id,
-                service_url=activity.service_url,
-                tenant_id=(tenant or {}).get("id"),
-                team_id=team_id,
-                bot_id=activity.recipient.id if activity.recipient else None,
-            )
-        )
-
     async def _send_card(self, turn_context: TurnContext, card: Card) -> None:
         await turn_context.send_activity(MessageFactory.attachment(CardFactory.adaptive_card(card)))
 
@@ -173,7 +157,7 @@ class RakeBot(TeamsActivityHandler):
             return
         ctx = await self._ctx(turn_context)
         if _team_id(turn_context.activity):
-            await self._remember_channel(turn_context)
+            await self._team_flow.installed(turn_context)
             await self._send_card(turn_context, team_intro_card(ctx))
         else:
             await self._remember(turn_context)
@@ -181,7 +165,7 @@ class RakeBot(TeamsActivityHandler):
 
     async def on_installation_update_add(self, turn_context: TurnContext) -> None:
         if _team_id(turn_context.activity):
-            await self._remember_channel(turn_context)
+            await self._team_flow.installed(turn_context)
         else:
             await self._remember(turn_context)
 
@@ -204,12 +188,30 @@ class RakeBot(TeamsActivityHandler):
             await self._send_card(turn_context, card or notice_card(ctx, "report.no_draft"))
         elif parsed.command is Command.MINE:
             await self._send_card(turn_context, await self._flow.my_reports(ctx, user))
+        elif parsed.command is Command.SCHEDULE:
+            await self._send_card(turn_context, await self._schedule(turn_context, ctx))
         elif parsed.command is Command.LANGUAGE and parsed.argument:
             await self._lang_pref.set(turn_context, parsed.argument)
             ctx = Ctx(resolve_lang(parsed.argument), ctx.catalog, ctx.county)
             await turn_context.send_activity(ctx.t("language.changed"))
         else:
             await turn_context.send_activity(ctx.t("unknown.command"))
+
+    async def _schedule(
+        self, turn_context: TurnContext, ctx: Ctx, data: dict[str, Any] | None = None
+    ) -> Card:
+        """The team's schedule card; saving and skipping for team owners and leads only."""
+        team_id = _team_id(turn_context.activity)
+        if not team_id:
+            return notice_card(ctx, "schedule.in_team_only")
+        user = _user_id(turn_context.activity)
+        if not self._team_flow.may_schedule(user):
+            return notice_card(ctx, "schedule.leads_only")
+        if data is None:
+            return await self.vartti.schedule_card(ctx, team_id)
+        if data.get("rake") == "schedule.skip":
+            return await self.vartti.skip_next(ctx, team_id)
+        return await self.vartti.save_schedule(ctx, team_id, user, data)
 
     async def _start_report_here(self, turn_context: TurnContext, ctx: Ctx) -> None:
         """Typed "raportoi": in a channel, offer the dialog; in chat, start the card steps."""
@@ -258,8 +260,9 @@ class RakeBot(TeamsActivityHandler):
                         ctx, _user_id(turn_context.activity), fetch_data
                     )
                     return InvokeResponse(status=200, body=_task(ctx.t("acute.open"), card))
+                origin = "vartti" if fetch_data.get("vartti") else "team"
                 return InvokeResponse(
-                    status=200, body=await self._dialog_open(turn_context, ctx, None)
+                    status=200, body=await self._dialog_open(turn_context, ctx, None, origin)
                 )
             if name == "composeExtension/fetchTask":
                 prefill = {"description": message_text(value.get("messagePayload"))}
@@ -292,6 +295,12 @@ class RakeBot(TeamsActivityHandler):
             return await self._flow.my_reports(ctx, user)
         if kind == SHOW_OBSERVATION:
             return await self._experts.show_observation(ctx, user, data)
+        if kind in ("schedule.save", "schedule.skip"):
+            return await self._schedule(turn_context, ctx, data)
+        if kind == "vartti.held":
+            return await self.vartti.held(ctx, _team_id(turn_context.activity), data)
+        if kind == "vartti.skip":
+            return await self.vartti.skip(ctx, _team_id(turn_context.activity), data)
         if kind == "report":
             result = await self._flow.act(ctx, mode, user, data)
             await self._after(result)
@@ -322,7 +331,8 @@ class RakeBot(TeamsActivityHandler):
         self, turn_context: TurnContext, ctx: Ctx, data: dict[str, Any]
     ) -> dict[str, Any]:
         if data.get("rake") == "report.open":  # a dialog opened by a plain submit button
-            return await self._dialog_open(turn_context, ctx, None)
+            origin = "vartti" if data.get("vartti") else "team"
+            return await self._dialog_open(turn_context, ctx, None, origin)
         result = await self._flow.act(ctx, "submit", _user_id(turn_context.activity), data)
         await self._after(result)
         if result.finished:

@@ -13,6 +13,7 @@ class Command(StrEnum):
     RESUME = "resume"
     MINE = "mine"
     LANGUAGE = "language"
+    SCHEDULE = "schedule"
     UNKNOWN = "unknown"
 
 
@@ -38,6 +39,7 @@ _WORDS: dict[Command, tuple[str, ...]] = {
         "fortsätt",
         "fortsätt utkast",
     ),
+    Command.SCHEDULE: ("vartti", "aikataulu", "rake-vartti", "schedule", "schema", "kvart"),
     Command.MINE: (
         "omat havainnot",
         "omat",

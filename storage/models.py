@@ -180,6 +180,8 @@ class VarttiOccurrence(Base):
     meeting_date: Mapped[str] = mapped_column(String(10))
     due_at: Mapped[datetime] = mapped_column(UTCDateTime())
     prompt_id: Mapped[str] = mapped_column(String(64))
+    data_point: Mapped[str | None] = mapped_column(String(300))  # as shown on the prompt card
+    language: Mapped[str] = mapped_column(String(2), default="fi")
     status: Mapped[str] = mapped_column(String(16), default="planned")  # planned|held|skipped
     participants: Mapped[int | None] = mapped_column(Integer)
     observations: Mapped[int | None] = mapped_column(Integer)

@@ -28,6 +28,8 @@ class VarttiRepository:
         meeting_date: date,
         due_at: datetime,
         prompt_id: str,
+        data_point: str | None,
+        language: str,
         conversation_key: str,
         payload_for: Any,
     ) -> int | None:
@@ -42,6 +44,8 @@ class VarttiRepository:
                 meeting_date=meeting_date.isoformat(),
                 due_at=due_at,
                 prompt_id=prompt_id,
+                data_point=data_point,
+                language=language,
                 status="planned",
                 created_at=utcnow(),
             )
@@ -75,6 +79,7 @@ class VarttiRepository:
                     meeting_date=meeting_date.isoformat(),
                     due_at=utcnow(),
                     prompt_id=prompt_id,
+                    language="fi",
                     status="skipped",
                     created_at=utcnow(),
                 )

@@ -25,6 +25,8 @@ class FakeConnector:
     calls: list[Call] = field(default_factory=list)
     script: deque[tuple[int, dict[str, str], str]] = field(default_factory=deque)
     hang_seconds: float = 0.0
+    channels: list[dict[str, str]] = field(default_factory=list)  # a team's extra channels
+    member_role: str = "user"
     server: TestServer | None = None
     _ids: int = 0
 
@@ -86,6 +88,19 @@ class FakeConnector:
                 headers=headers,
             )
         self._ids += 1
+        if request.method == "GET" and request.path.endswith("/conversations"):  # team channels
+            team = request.path.split("/")[3]
+            return web.json_response(
+                {"conversations": [{"id": team, "name": None}, *self.channels]}
+            )
+        if request.method == "GET" and "/members/" in request.path:
+            return web.json_response(
+                {
+                    "id": request.path.rsplit("/", 1)[1],
+                    "name": "Jäsen",
+                    "userRole": self.member_role,
+                }
+            )
         if request.path.rstrip("/").endswith("/v3/conversations"):
             return web.json_response({"id": f"19:thread{self._ids}", "activityId": f"a{self._ids}"})
         return web.json_response({"id": f"activity-{self._ids}"})

@@ -69,6 +69,8 @@ def upgrade() -> None:
         sa.Column("meeting_date", sa.String(length=10), nullable=False),
         sa.Column("due_at", UTCDateTime(), nullable=False),
         sa.Column("prompt_id", sa.String(length=64), nullable=False),
+        sa.Column("data_point", sa.String(length=300), nullable=True),
+        sa.Column("language", sa.String(length=2), nullable=False),
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("participants", sa.Integer(), nullable=True),
         sa.Column("observations", sa.Integer(), nullable=True),
