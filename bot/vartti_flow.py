@@ -96,12 +96,14 @@ class VarttiFlow:
                 meeting: date = meeting_date,
                 ctx: Ctx = ctx,
                 target: Reference = target,
+                channel_name: str = active.channel_name or "General",
             ) -> dict[str, Any]:
                 card = prompt_card(ctx, occurrence_id, meeting, prompt.text[ctx.lang], point, theme)
                 return {
                     "target": reference_payload(target),
                     "card": card,
                     "occurrence": occurrence_id,
+                    "channel_name": channel_name,
                 }
 
             created = await self.vartti.plan(

@@ -108,9 +108,12 @@ class Outbox:
         )
         if self._db.dialect == "postgresql":
             due = due.with_for_update(skip_locked=True)
+        # A CTE is evaluated once; PostgreSQL may re-run an IN (subquery) and so take more
+        # rows than the limit.
+        picked = due.cte("picked")
         stmt = (
             update(OUTBOX)
-            .where(OUTBOX.c.id.in_(due.scalar_subquery()), OUTBOX.c.status == "pending")
+            .where(OUTBOX.c.id == picked.c.id, OUTBOX.c.status == "pending")
             .values(status="claimed", claimed_by=worker, claimed_until=now + lease)
             .returning(
                 OUTBOX.c.id,

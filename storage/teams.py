@@ -30,6 +30,7 @@ class TeamInfo:
 class ActiveSchedule:
     team: TeamInfo
     channel_id: str
+    channel_name: str | None
     schedule: Schedule
 
 
@@ -193,7 +194,7 @@ class TeamRepository:
     async def active_schedules(self) -> list[ActiveSchedule]:
         """Schedules of installed, unarchived teams whose channel exists and answers."""
         stmt = (
-            select(Team, VarttiSchedule)
+            select(Team, VarttiSchedule, Channel.name)
             .join(VarttiSchedule, VarttiSchedule.team_id == Team.team_id)
             .join(Channel, Channel.channel_id == VarttiSchedule.channel_id)
             .where(
@@ -207,5 +208,6 @@ class TeamRepository:
         async with self._db.sessions() as session:
             rows = (await session.execute(stmt)).all()
         return [
-            ActiveSchedule(_team(team), sched.channel_id, _schedule(sched)) for team, sched in rows
+            ActiveSchedule(_team(team), sched.channel_id, name, _schedule(sched))
+            for team, sched, name in rows
         ]

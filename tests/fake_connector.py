@@ -33,13 +33,13 @@ class FakeConnector:
     def fail_next(
         self, status: int, times: int = 1, headers: dict[str, str] | None = None, path: str = ""
     ) -> None:
-        """The next `times` requests whose path contains `path` get `status`."""
+        """The next `times` requests whose path or body contains `path` get `status`."""
         for _ in range(times):
             self.script.append((status, headers or {}, path))
 
-    def _scripted(self, request_path: str) -> tuple[int, dict[str, str]] | None:
+    def _scripted(self, request_path: str, body: str) -> tuple[int, dict[str, str]] | None:
         for entry in self.script:
-            if entry[2] in request_path:
+            if entry[2] in request_path or entry[2] in body:
                 self.script.remove(entry)
                 return entry[0], entry[1]
         return None
@@ -79,7 +79,7 @@ class FakeConnector:
         self.calls.append(Call(request.method, request.path, body))
         if self.hang_seconds:
             await asyncio.sleep(self.hang_seconds)
-        scripted = self._scripted(request.path)
+        scripted = self._scripted(request.path, raw.decode(errors="replace"))
         if scripted is not None:
             status, headers = scripted
             return web.json_response(
