@@ -208,10 +208,13 @@ class RakeBot(TeamEvents, TeamsActivityHandler):
         if not self._team_flow.may_schedule(user):
             return notice_card(ctx, "schedule.leads_only")
         if data is None:
-            return await self.vartti.schedule_card(ctx, team_id)
+            here = _dict(_channel_data(turn_context.activity).get("channel")).get("id")
+            return await self.vartti.schedule_card(ctx, team_id, here)
         if data.get("rake") == "schedule.skip":
             return await self.vartti.skip_next(ctx, team_id)
-        return await self.vartti.save_schedule(ctx, team_id, user, data)
+        card = await self.vartti.save_schedule(ctx, team_id, user, data)
+        self._outbox.wake()
+        return card
 
     async def _start_report_here(self, turn_context: TurnContext, ctx: Ctx) -> None:
         """Typed "raportoi": in a channel, offer the dialog; in chat, start the card steps."""

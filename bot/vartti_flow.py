@@ -46,12 +46,13 @@ class VarttiFlow:
         self._outbox = outbox
         self._teams = teams
         self.vartti = VarttiRepository(services.db)
+        self.clock = utcnow  # injectable for tests
         self.library = {p.id: p for p in prompt_library(services.county)}
 
     # --- planning (the scheduler's job) -----------------------------------------------------
     async def plan_due(self, now: datetime | None = None) -> int:
         """Enqueue every due prompt once; one team's failure does not stop the others."""
-        now = now or utcnow()
+        now = now or self.clock()
         planned = 0
         for active in await self._teams.active_schedules():
             try:
@@ -198,12 +199,13 @@ class VarttiFlow:
         self,
         ctx: Ctx,
         team_id: str,
+        here: str | None = None,
         saved: str | None = None,
         errors: dict[str, str] | None = None,
         values: dict[str, Any] | None = None,
     ) -> Card:
         channels = [
-            (c.channel_id, c.name or "General")
+            (c.channel_id, c.name or ("General" if c.channel_id == team_id else c.channel_id))
             for c in await self._teams.channels(team_id)
             if not c.deleted
         ]
@@ -230,7 +232,8 @@ class VarttiFlow:
                 paused=schedule.paused,
             )
         elif channels:
-            current["channel_id"] = channels[0][0]
+            ids = [c[0] for c in channels]
+            current["channel_id"] = here if here in ids else ids[0]
         if team:
             current.update(service_area=team.service_area or "", area=team.area or "")
         current.update(values or {})
@@ -287,7 +290,8 @@ class VarttiFlow:
             service_area=values.get("service_area") or None,
             area=values.get("area") or None,
         )
-        upcoming = schedule.next_meeting(utcnow())
+        await self.plan_due()  # a prompt already due goes out now
+        upcoming = schedule.next_meeting(self.clock())
         saved = (
             ctx.t("schedule.saved_paused")
             if schedule.paused
@@ -299,7 +303,7 @@ class VarttiFlow:
 
     async def skip_next(self, ctx: Ctx, team_id: str) -> Card:
         stored = await self._teams.schedule(team_id)
-        upcoming = stored[1].next_meeting(utcnow()) if stored else None
+        upcoming = stored[1].next_meeting(self.clock()) if stored else None
         if upcoming is None:
             return await self.schedule_card(ctx, team_id, saved=ctx.t("schedule.no_next"))
         await self._teams.set_skip(team_id, upcoming)

@@ -41,6 +41,8 @@ def team_event(url: str, event: str, **channel_data: Any) -> dict[str, Any]:
 
 
 async def install(bot: BotClient) -> None:
+    # the flow's clock: the day before the test meeting, when nothing is due
+    bot.app[BOT].vartti.clock = lambda: TUESDAY_0630 - timedelta(days=1)
     await bot.invoke(a.bot_added_to_team(bot.connector.url), 201)
 
 
@@ -219,7 +221,7 @@ async def test_skip_next_and_pause(bot: BotClient) -> None:
     )
     assert "ohitetaan" in str(body["value"])
     vartti = bot.app[BOT].vartti
-    # the skip is for the next meeting from now (real time); plan that one
+    # the skip is for the next meeting from the flow's clock: Tuesday 24.11.2026
     (_, schedule) = await vartti._teams.schedule(a.TEAM_ID)
     assert schedule.skip_date is not None
     due = schedule.due_at(schedule.skip_date) + timedelta(minutes=1)
@@ -330,3 +332,10 @@ async def test_the_limiter_keeps_the_app_rate(rate: float) -> None:
     for _ in range(61):
         await one.acquire("same")
     assert clock[0] >= 30.0  # one conversation: 60 per 30 s
+
+
+async def test_saving_a_schedule_when_the_prompt_is_due_sends_it_at_once(bot: BotClient) -> None:
+    await install(bot)
+    bot.app[BOT].vartti.clock = lambda: TUESDAY_0630
+    await set_schedule(bot)
+    assert await bot.settle() == {"sent": 1}
