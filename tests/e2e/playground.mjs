@@ -41,6 +41,16 @@ async function say(text) {
   await page.keyboard.press('Enter');
 }
 
+async function mention(text) {
+  // In a channel the bot hears only @mentions: pick it from the compose box's suggestions.
+  const box = page.locator('[role=textbox][contenteditable=true]').last();
+  await box.click();
+  await page.keyboard.type('@Rak');
+  await page.getByRole('listbox').getByText('Rake', { exact: true }).click();
+  await page.keyboard.type(` ${text}`);
+  await page.keyboard.press('Enter');
+}
+
 async function waitText(text) {
   await page.getByText(text, { exact: false }).last().waitFor();
 }
@@ -94,6 +104,41 @@ try {
     const text = await lastCard().innerText();
     result.reference = (text.match(/RAKE-\d{4}-\d{4}/) || [null])[0];
     result.ok = Boolean(result.reference);
+  } else if (scenario === 'vartti') {
+    // Opening a channel of the Playground's team installs the bot there.
+    await waitText('Tervetuloa Rake-bottiin');
+    await say('language en');  // the preference is stored: earlier scenarios may have set fi
+    await waitText('Language changed');
+    await page.getByText('Rake', { exact: true }).first().click();
+    await waitText('The Rake bot has joined the team');
+    await mention('vartti');
+    // The Playground sends en-US: the schedule card and the prompt come in English.
+    await waitText('Rake-vartti schedule');
+    await shot('1-schedule');
+    // a meeting at the next half-hour slot at least 30 min away (Helsinki time); the prompt
+    // an hour before it, so it is due at once
+    const slot = new Date(Math.ceil((Date.now() + 30 * 60 * 1000) / (30 * 60 * 1000)) * 30 * 60 * 1000);
+    const parts = new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/Helsinki',
+      weekday: 'long', hour: 'numeric', minute: '2-digit', hourCycle: 'h23' }).formatToParts(slot);
+    const part = (type) => parts.find((p) => p.type === type).value;
+    await choose('Meeting weekday', part('weekday'));
+    await choose('Meeting start time', `${Number(part('hour'))}.${part('minute')}`);
+    await choose('The prompt comes', 'an hour before');
+    await choose("The team's service area", 'Family and social services');
+    await choose("The team's municipality or district", 'Lahti');
+    await press('Save');
+    await waitText('Saved.');
+    await shot('2-saved');
+    await page.getByText(/Team meeting \d/).last().waitFor({ timeout: 30000 });
+    await shot('3-prompt');
+    const prompt = page.locator('.ac-adaptiveCard').filter({ hasText: /Team meeting \d/ }).last();
+    await prompt.getByRole('button', { name: 'Vartti held', exact: true }).click();
+    await prompt.getByLabel('Participants').fill('6');
+    await prompt.getByLabel('Observations that came up').fill('2');
+    await prompt.getByRole('button', { name: 'Save', exact: true }).click();
+    await waitText('Vartti held – recorded');
+    await shot('4-held');
+    result.ok = true;
   } else {
     throw new Error(`unknown scenario ${scenario}`);
   }

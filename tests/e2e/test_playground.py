@@ -174,3 +174,16 @@ def test_a_report_is_made_by_typing_and_clicking_and_found_in_the_database(stack
         PLAYGROUND_USER,
     )
     assert "040 123 4567" not in row[7]  # the guard's first refusal left nothing behind
+
+
+def test_rake_vartti_is_scheduled_delivered_to_the_channel_and_recorded(stack: Stack) -> None:
+    drive(stack, "vartti")
+    with sqlite3.connect(stack.database) as conn:
+        team = conn.execute("SELECT service_area, area FROM teams").fetchone()
+        occurrence = conn.execute(
+            "SELECT status, participants, observations FROM vartti_occurrences"
+        ).fetchone()
+        outbox = conn.execute("SELECT kind, status, attempts FROM outbox").fetchall()
+    assert team == ("family_social", "lahti")
+    assert occurrence == ("held", 6, 2)
+    assert outbox == [("vartti_prompt", "sent", 1)]
