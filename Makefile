@@ -11,7 +11,7 @@ DEV_ENV := RAKE_ENVIRONMENT=development RAKE_DEV_EXPERTS=00000000-0000-0000-0000
 	RAKE_DEV_TEAM_LEADS=00000000-0000-0000-0000-0000000000020
 PYTEST_ARGS ?=
 
-.PHONY: run test playground migrate lint typecheck e2e-deps chromium bench-dialog package clean help
+.PHONY: run test playground migrate lint typecheck e2e-deps chromium bench-dialog bench-fanout package clean help
 
 help:
 	@echo "make run   — set up and start the bot on http://localhost:$(PORT)/api/messages"
@@ -61,6 +61,9 @@ test: $(STAMP) e2e-deps lint typecheck
 
 bench-dialog: $(STAMP)
 	$(PY) -m bench.dialog
+
+bench-fanout: $(STAMP)
+	$(PY) -m bench.fanout
 
 package: $(STAMP)
 	$(PY) deploy/teams/package.py

@@ -28,7 +28,9 @@ from storage.outbox import Item, Outbox
 from storage.teams import TeamRepository
 
 log = logging.getLogger(__name__)
-LEASE = timedelta(seconds=60)
+# A dead worker's claims come back after the lease; claims are small (a fifth of a second of
+# sending at the allowed rate), so a short lease suffices.
+LEASE = timedelta(seconds=3)
 
 
 def reference_payload(ref: Reference) -> dict[str, Any]:
@@ -51,7 +53,7 @@ class OutboxWorker:
         self._teams = TeamRepository(services.db)
         self.worker_id = f"w-{uuid.uuid4().hex[:12]}"
         self._concurrency = concurrency
-        self._batch = batch
+        self._batch = max(1, min(batch, int(limiter.app_rate // 5)))
         self._task: asyncio.Task[None] | None = None
         self._wake = asyncio.Event()
 

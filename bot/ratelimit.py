@@ -34,7 +34,11 @@ class RateLimiter:
     ) -> None:
         self._clock = clock
         self._sleep = sleep
+        self.app_rate = app_per_second
         self._app = Window(max(1, int(app_per_second)), 1.0)
+        # Evenly paced, not in bursts of 50: fewer calls in flight at any moment, so a crash
+        # leaves fewer sends whose fate is unknown.
+        self._pace = Window(1, 1.0 / app_per_second)
         self._conversations: dict[str, list[Window]] = {}
         self._lock = asyncio.Lock()
 
@@ -55,7 +59,7 @@ class RateLimiter:
     async def acquire(self, conversation_key: str) -> None:
         """Wait until one more send to this conversation fits every limit, then count it."""
         async with self._lock:
-            windows = [self._app, *self._windows(conversation_key)]
+            windows = [self._pace, self._app, *self._windows(conversation_key)]
             while True:
                 now = self._clock()
                 delay = max(window.wait(now) for window in windows)

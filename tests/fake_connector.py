@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import random
 from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
@@ -27,6 +28,9 @@ class FakeConnector:
     hang_seconds: float = 0.0
     channels: list[dict[str, str]] = field(default_factory=list)  # a team's extra channels
     member_role: str = "user"
+    throttle_fraction: float = 0.0  # this share of channel posts gets 429 + Retry-After
+    retry_after: str = "1"
+    delivered: dict[str, int] = field(default_factory=dict)  # channel id -> successful posts
     server: TestServer | None = None
     _ids: int = 0
 
@@ -102,6 +106,14 @@ class FakeConnector:
                 }
             )
         if request.path.rstrip("/").endswith("/v3/conversations"):
+            if self.throttle_fraction and random.random() < self.throttle_fraction:
+                return web.json_response(
+                    {"error": {"code": "Throttled"}},
+                    status=429,
+                    headers={"Retry-After": self.retry_after},
+                )
+            channel = ((body or {}).get("channelData") or {}).get("channel", {}).get("id", "")
+            self.delivered[channel] = self.delivered.get(channel, 0) + 1
             return web.json_response({"id": f"19:thread{self._ids}", "activityId": f"a{self._ids}"})
         return web.json_response({"id": f"activity-{self._ids}"})
 
