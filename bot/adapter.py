@@ -51,17 +51,23 @@ def _app_id(claims: ClaimsIdentity | None) -> str:
 
 class _CachingConnectorFactory(ConnectorFactory):
     def __init__(
-        self, inner: ConnectorFactory, cache: dict[ClientKey, ConnectorClient], app_id: str
+        self,
+        inner: ConnectorFactory,
+        cache: dict[ClientKey, ConnectorClient],
+        app_id: str,
+        timeout_s: float,
     ) -> None:
         self._inner = inner
         self._cache = cache
         self._app_id = app_id
+        self._timeout_s = timeout_s
 
     async def create(self, service_url: str, audience: str | None = None) -> ConnectorClient:
         key = (self._app_id, service_url, audience or "")
         client = self._cache.get(key)
         if client is None:
             client = await self._inner.create(service_url, audience)
+            client.config.connection.timeout = self._timeout_s  # msrest waits 100 s
             self._cache[key] = client
         return client
 
@@ -100,14 +106,17 @@ class _LazyUserTokenClient(UserTokenClient):
 class CachingAuthentication(BotFrameworkAuthentication):
     """Delegates to the configured authentication; caches connectors, defers token clients."""
 
-    def __init__(self, inner: BotFrameworkAuthentication) -> None:
+    def __init__(self, inner: BotFrameworkAuthentication, timeout_s: float = 20.0) -> None:
         self._inner = inner
+        self._timeout_s = timeout_s
         self.connector_clients: dict[ClientKey, ConnectorClient] = {}
 
     def _wrap(self, factory: ConnectorFactory | None, claims: ClaimsIdentity | None) -> Any:
         if factory is None:
             return None
-        return _CachingConnectorFactory(factory, self.connector_clients, _app_id(claims))
+        return _CachingConnectorFactory(
+            factory, self.connector_clients, _app_id(claims), self._timeout_s
+        )
 
     async def authenticate_request(
         self, activity: Activity, auth_header: str
@@ -207,8 +216,8 @@ KNOWN_ACTIVITY_TYPES = frozenset(
 
 
 class RakeAdapter(CloudAdapter):
-    def __init__(self, authentication: BotFrameworkAuthentication) -> None:
-        self.caching_authentication = CachingAuthentication(authentication)
+    def __init__(self, authentication: BotFrameworkAuthentication, timeout_s: float = 20.0) -> None:
+        self.caching_authentication = CachingAuthentication(authentication, timeout_s)
         super().__init__(self.caching_authentication)
 
     async def process(  # type: ignore[override]

@@ -38,7 +38,7 @@ OUTBOX_WORKER = web.AppKey("outbox_worker", OutboxWorker)
 
 def build_adapter(settings: Settings) -> RakeAdapter:
     auth = ConfigurationBotFrameworkAuthentication(settings.bot_framework_config())
-    adapter = RakeAdapter(auth)
+    adapter = RakeAdapter(auth, settings.send_timeout_s)
     adapter.use(TurnLogger())
 
     async def on_error(context: TurnContext, error: Exception) -> None:

@@ -1,8 +1,9 @@
 """Delivers the outbox: claims due items, respects Teams' limits, retries what may be retried.
 
 Retried: 412, 429, 502, 503, 504 (Retry-After honoured, else exponential backoff with jitter)
-and network errors/time-outs. Final: 400, 401, 403, 404 and other answers; a 403/404 from a
-channel marks it inactive and tells the Rake channel once.
+and network errors/time-outs (a time-out is ambiguous: the post may have arrived; retrying it
+risks a duplicate, not retrying risks a loss — we retry). Final: 400, 401, 403, 404 and
+other answers; a 403/404 from a channel marks it inactive and tells the Rake channel once.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from datetime import timedelta
 from typing import Any
 
 from botframework.connector.models import ErrorResponseException
+from msrest.exceptions import ClientRequestError
 
 from bot.logs import exception_summary
 from bot.proactive import RETRYABLE, Messenger, retry_delay, status_of
@@ -95,7 +97,7 @@ class OutboxWorker:
         except ErrorResponseException as exc:
             await self._failed(item, attempts, exc, status_of(exc))
             return
-        except (TimeoutError, OSError) as exc:  # no answer: try again later
+        except (ClientRequestError, TimeoutError, OSError) as exc:  # no answer: again later
             await self.outbox.retry(
                 item.id, attempts, retry_delay(exc, attempts), exception_summary(exc)
             )

@@ -62,6 +62,7 @@ class Settings(BaseSettings):
     )
     migrate_on_start: bool = Field(True, validation_alias=_alias("RAKE_MIGRATE_ON_START"))
     scheduler: bool = Field(True, validation_alias=_alias("RAKE_SCHEDULER"))
+    send_timeout_s: float = Field(20, gt=0, le=120, validation_alias=_alias("RAKE_SEND_TIMEOUT"))
     # Teams allows 50 requests/s per app and tenant: with N replicas give each 50/N.
     send_rate_per_second: float = Field(50, gt=0, le=50, validation_alias=_alias("RAKE_SEND_RATE"))
     # Development only: extra expert / team-lead AAD ids (the Playground's default user).

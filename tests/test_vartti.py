@@ -339,3 +339,22 @@ async def test_saving_a_schedule_when_the_prompt_is_due_sends_it_at_once(bot: Bo
     bot.app[BOT].vartti.clock = lambda: TUESDAY_0630
     await set_schedule(bot)
     assert await bot.settle() == {"sent": 1}
+
+
+async def test_a_hanging_connector_times_out_and_the_prompt_is_retried(
+    db: Database, connector: FakeConnector
+) -> None:
+    bot = await start_bot(db, connector, RAKE_SEND_TIMEOUT="1")
+    try:
+        await install(bot)
+        await set_schedule(bot)
+        connector.hang_seconds = 1.5  # longer than the send timeout
+        await bot.app[BOT].vartti.plan_due(TUESDAY_0630)
+        await bot.app[OUTBOX_WORKER].drain()
+        (item,) = await rows(db, OutboxItem)
+        assert item.status == "pending" and item.attempts == 1
+        assert (item.last_error or "").startswith("ClientRequestError")  # a read time-out
+        connector.hang_seconds = 0
+        assert await bot.settle(30) == {"sent": 1}
+    finally:
+        await bot.client.close()
