@@ -21,6 +21,7 @@ from msrest.exceptions import ClientRequestError
 from bot.logs import exception_summary
 from bot.proactive import RETRYABLE, Messenger, retry_delay, status_of
 from bot.ratelimit import RateLimiter
+from bot.scheduler import BackgroundLoop
 from bot.services import Services
 from cards.common import Ctx
 from cards.welcome import notice_card
@@ -56,7 +57,7 @@ class OutboxWorker:
         self.worker_id = f"w-{uuid.uuid4().hex[:12]}"
         self._concurrency = concurrency
         self._batch = max(1, min(batch, int(limiter.app_rate // 5)))
-        self._task: asyncio.Task[None] | None = None
+        self._loop_task = BackgroundLoop("rake-outbox")
         self._wake = asyncio.Event()
 
     def wake(self) -> None:
@@ -158,15 +159,10 @@ class OutboxWorker:
                     await asyncio.wait_for(self._wake.wait(), idle_s)
 
     def start(self, idle_s: float = 2.0) -> None:
-        if self._task is None:
-            self._task = asyncio.create_task(self._loop(idle_s), name="rake-outbox")
+        self._loop_task.start(self._loop(idle_s))
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await self._loop_task.stop()
         try:
             released = await self.outbox.release(self.worker_id)
         except Exception as exc:  # the database may be the reason we are stopping

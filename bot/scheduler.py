@@ -22,12 +22,34 @@ class Job:
     run: Callable[[], Awaitable[object]]
 
 
+class BackgroundLoop:
+    """One named asyncio task that runs until stopped (cancelled)."""
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self, coro: Awaitable[None]) -> None:
+        if self._task is None:
+            self._task = asyncio.ensure_future(coro)
+            self._task.set_name(self._name)
+        else:
+            coro.close()  # type: ignore[attr-defined]
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+
 class Scheduler:
     def __init__(self, jobs: list[Job], tick_s: float = 15.0) -> None:
         self._jobs = jobs
         self._tick_s = tick_s
         self._last: dict[str, float] = {}
-        self._task: asyncio.Task[None] | None = None
+        self._loop_task = BackgroundLoop("rake-scheduler")
 
     async def tick(self, force: bool = False) -> dict[str, str]:
         """Run the jobs that are due (all of them with force); return each one's outcome."""
@@ -51,12 +73,7 @@ class Scheduler:
             await asyncio.sleep(self._tick_s)
 
     def start(self) -> None:
-        if self._task is None:
-            self._task = asyncio.create_task(self._loop(), name="rake-scheduler")
+        self._loop_task.start(self._loop())
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await self._loop_task.stop()

@@ -208,6 +208,20 @@ async def test_typed_commands_start_a_report_and_list_own_reports(bot: BotClient
     assert row.reference in mine and "Vastaanotettu" in mine
 
 
+def acute_county(tmp_path: Any, people: str, rake_channel: bool = True) -> str:
+    """A county file whose acute reports go to these people (and the Rake channel)."""
+    from counties import county_path
+
+    county = county_path("paijat-hame").read_text(encoding="utf-8")
+    county = county.replace("  people: []", f"  people: [{people}]")
+    if rake_channel:
+        county += f"rake_channel: {{team_id: '{a.TEAM_ID}', channel_id: '{a.CHANNEL_ID}'}}\n"
+    else:
+        county = county.replace("  rake_channel: true", "  rake_channel: false")
+    (tmp_path / "county.yaml").write_text(county, encoding="utf-8")
+    return str(tmp_path / "county.yaml")
+
+
 ACUTE = dict(
     STEP4, urgency="acute", acute_reason="Kymmenet perheet saavat häätöuhan samana päivänä"
 )
@@ -216,13 +230,7 @@ ACUTE = dict(
 async def test_acute_report_reaches_channel_and_people_at_once(
     db: Database, connector: FakeConnector, tmp_path: Any
 ) -> None:
-    from counties import county_path
-
-    county = county_path("paijat-hame").read_text(encoding="utf-8")
-    county = county.replace("  people: []", "  people: [expert-aad]")
-    county += f"rake_channel: {{team_id: '{a.TEAM_ID}', channel_id: '{a.CHANNEL_ID}'}}\n"
-    (tmp_path / "county.yaml").write_text(county, encoding="utf-8")
-    bot = await start_bot(db, connector, RAKE_COUNTY=str(tmp_path / "county.yaml"))
+    bot = await start_bot(db, connector, RAKE_COUNTY=acute_county(tmp_path, "expert-aad"))
     try:
         await bot.post(a.installation_update(connector.url, team=True))  # the Rake channel
         await bot.post(a.bot_added_personal(connector.url, user="expert-aad"))
@@ -256,13 +264,11 @@ async def test_acute_report_reaches_channel_and_people_at_once(
 async def test_acute_alert_retries_429_and_gives_up_on_403(
     db: Database, connector: FakeConnector, tmp_path: Any
 ) -> None:
-    from counties import county_path
-
-    county = county_path("paijat-hame").read_text(encoding="utf-8")
-    county = county.replace("  people: []", "  people: [expert-aad, blocked-aad]")
-    county = county.replace("  rake_channel: true", "  rake_channel: false")
-    (tmp_path / "county.yaml").write_text(county, encoding="utf-8")
-    bot = await start_bot(db, connector, RAKE_COUNTY=str(tmp_path / "county.yaml"))
+    bot = await start_bot(
+        db,
+        connector,
+        RAKE_COUNTY=acute_county(tmp_path, "expert-aad, blocked-aad", rake_channel=False),
+    )
     try:
         await bot.post(a.bot_added_personal(connector.url, user="expert-aad"))
         await bot.post(a.bot_added_personal(connector.url, user="blocked-aad"))
@@ -291,14 +297,9 @@ async def test_acute_alert_retries_429_and_gives_up_on_403(
 async def test_acute_alert_opens_the_report_for_experts_only_and_is_audited(
     db: Database, connector: FakeConnector, tmp_path: Any
 ) -> None:
-    from counties import county_path
     from storage.models import AuditEntry
 
-    county = county_path("paijat-hame").read_text(encoding="utf-8")
-    county = county.replace("  people: []", "  people: [expert-aad]")
-    county += f"rake_channel: {{team_id: '{a.TEAM_ID}', channel_id: '{a.CHANNEL_ID}'}}\n"
-    (tmp_path / "county.yaml").write_text(county, encoding="utf-8")
-    bot = await start_bot(db, connector, RAKE_COUNTY=str(tmp_path / "county.yaml"))
+    bot = await start_bot(db, connector, RAKE_COUNTY=acute_county(tmp_path, "expert-aad"))
     try:
         await bot.post(a.installation_update(connector.url, team=True))
         await bot.post(a.bot_added_personal(connector.url, user="expert-aad"))
