@@ -263,9 +263,8 @@ class RakeBot(TeamEvents, TeamsActivityHandler):
                         ctx, _user_id(turn_context.activity), fetch_data
                     )
                     return InvokeResponse(status=200, body=_task(ctx.t("acute.open"), card))
-                origin = "vartti" if fetch_data.get("vartti") else "team"
                 return InvokeResponse(
-                    status=200, body=await self._dialog_open(turn_context, ctx, None, origin)
+                    status=200, body=await self._dialog_from_card(turn_context, ctx, fetch_data)
                 )
             if name == "composeExtension/fetchTask":
                 prefill = {"description": message_text(value.get("messagePayload"))}
@@ -330,12 +329,18 @@ class RakeBot(TeamEvents, TeamsActivityHandler):
         )
         return _task(ctx.t("dialog.title"), card)
 
+    async def _dialog_from_card(
+        self, turn_context: TurnContext, ctx: Ctx, data: dict[str, Any]
+    ) -> dict[str, Any]:
+        """A report dialog opened from a card's button: from a vartti prompt, or the team's."""
+        origin = "vartti" if data.get("vartti") else "team"
+        return await self._dialog_open(turn_context, ctx, None, origin)
+
     async def _dialog_step(
         self, turn_context: TurnContext, ctx: Ctx, data: dict[str, Any]
     ) -> dict[str, Any]:
         if data.get("rake") == "report.open":  # a dialog opened by a plain submit button
-            origin = "vartti" if data.get("vartti") else "team"
-            return await self._dialog_open(turn_context, ctx, None, origin)
+            return await self._dialog_from_card(turn_context, ctx, data)
         result = await self._flow.act(ctx, "submit", _user_id(turn_context.activity), data)
         await self._after(result)
         if result.finished:

@@ -104,7 +104,7 @@ class ReportFlow:
         if draft is None:
             return None
         data = ReportData.model_validate(draft.data)
-        return self._render(ctx, mode, draft.id, resume(data, draft.step, self._s.county))
+        return self._render(ctx, mode, draft.id, resume(data, draft.step))
 
     async def act(self, ctx: Ctx, mode: Mode, user_id: str, raw: dict[str, Any]) -> FlowResult:
         """One press of a button on a report card. Raises MalformedInput (nothing changed)."""

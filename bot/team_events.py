@@ -44,15 +44,9 @@ class TeamEvents:
     ) -> None:
         await self._team_flow.channel_changed(_id(team_info), _id(channel_info), channel_info.name)
 
-    async def on_teams_channel_renamed(
-        self, channel_info: ChannelInfo, team_info: TeamInfo, turn_context: TurnContext
-    ) -> None:
-        await self._team_flow.channel_changed(_id(team_info), _id(channel_info), channel_info.name)
-
-    async def on_teams_channel_restored(
-        self, channel_info: ChannelInfo, team_info: TeamInfo, turn_context: TurnContext
-    ) -> None:
-        await self._team_flow.channel_changed(_id(team_info), _id(channel_info), channel_info.name)
+    # a rename or a restore is recorded the same way as a new channel
+    on_teams_channel_renamed = on_teams_channel_created
+    on_teams_channel_restored = on_teams_channel_created
 
     async def on_teams_channel_deleted(
         self, channel_info: ChannelInfo, team_info: TeamInfo, turn_context: TurnContext

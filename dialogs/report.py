@@ -306,7 +306,7 @@ def start(prefill: dict[str, Any] | None = None) -> Outcome:
     return Outcome("step", Step.WHAT, data, echo=echo, save_draft=True)
 
 
-def resume(data: ReportData, step: int, county: County) -> Outcome:
+def resume(data: ReportData, step: int) -> Outcome:
     current = Step(step) if step in Step._value2member_map_ else Step.WHAT
     if current is Step.REVIEW:
         return Outcome("review", Step.REVIEW, data)
@@ -323,7 +323,7 @@ def advance(data: ReportData | None, action: DialogInput, county: County) -> Out
         return Outcome("cancelled", None, data, delete_draft=True)
     current = Step(action.step) if action.step else Step.WHAT
     if action.verb == "resume":
-        return resume(data, current, county)
+        return resume(data, current)
     if action.verb == "edit":
         return Outcome("step", current, data, save_draft=True)
     if action.verb == "submit":
