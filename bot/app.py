@@ -19,6 +19,7 @@ from bot.ratelimit import RateLimiter
 from bot.scheduler import Job, Scheduler
 from bot.services import Services
 from bot.settings import Settings
+from i18n import Catalog, Lang, resolve_lang
 from storage.db import Database
 from storage.migrate import current_revision, head_revision, upgrade
 
@@ -36,7 +37,7 @@ SCHEDULER = web.AppKey("scheduler", Scheduler)
 OUTBOX_WORKER = web.AppKey("outbox_worker", OutboxWorker)
 
 
-def build_adapter(settings: Settings) -> RakeAdapter:
+def build_adapter(settings: Settings, catalog: Catalog, default_lang: Lang) -> RakeAdapter:
     auth = ConfigurationBotFrameworkAuthentication(settings.bot_framework_config())
     adapter = RakeAdapter(auth, settings.send_timeout_s)
     adapter.use(TurnLogger())
@@ -44,9 +45,8 @@ def build_adapter(settings: Settings) -> RakeAdapter:
     async def on_error(context: TurnContext, error: Exception) -> None:
         log.error("turn failed: %s", exception_summary(error))
         try:
-            await context.send_activity(
-                context.turn_state.get("rake.error_text") or "Virhe / Fel / Error"
-            )
+            lang = resolve_lang(context.activity.locale, default_lang)
+            await context.send_activity(catalog.t(lang, "error.internal"))
         except Exception as send_error:  # the connector may be the reason
             log.warning(
                 "could not tell the user about the error: %s", exception_summary(send_error)
@@ -111,7 +111,7 @@ def build_jobs(services: Services, bot: RakeBot, worker: OutboxWorker) -> list[J
 def create_app(settings: Settings, db: Database | None = None) -> web.Application:
     app = web.Application(client_max_size=MAX_BODY_BYTES, middlewares=[json_errors])
     services = Services.build(settings, db)
-    adapter = build_adapter(settings)
+    adapter = build_adapter(settings, services.catalog, resolve_lang(services.county.languages[0]))
     messenger = Messenger(adapter, services)
     app[SERVICES] = services
     app[ADAPTER] = adapter

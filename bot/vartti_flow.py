@@ -97,7 +97,7 @@ class VarttiFlow:
                 meeting: date = meeting_date,
                 ctx: Ctx = ctx,
                 target: Reference = target,
-                channel_name: str = active.channel_name or "General",
+                channel_name: str = active.channel_name or ctx.t("channel.general"),
             ) -> dict[str, Any]:
                 card = prompt_card(ctx, occurrence_id, meeting, prompt.text[ctx.lang], point, theme)
                 return {
@@ -205,7 +205,10 @@ class VarttiFlow:
         values: dict[str, Any] | None = None,
     ) -> Card:
         channels = [
-            (c.channel_id, c.name or ("General" if c.channel_id == team_id else c.channel_id))
+            (
+                c.channel_id,
+                c.name or (ctx.t("channel.general") if c.channel_id == team_id else c.channel_id),
+            )
             for c in await self._teams.channels(team_id)
             if not c.deleted
         ]

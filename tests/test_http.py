@@ -229,6 +229,7 @@ async def test_language_override_survives_a_restart(db: Database, connector: Fak
 
 async def test_a_failing_turn_is_a_logged_error_not_a_500(bot: BotClient) -> None:
     bot.connector.fail_next(403)
-    status, _ = await bot.post(a.message(bot.connector.url, "apua"))
+    status, _ = await bot.post(a.message(bot.connector.url, "apua", locale="sv-FI"))
     assert status == 201  # Teams gets its answer; the failure is logged without text
+    assert bot.connector.texts()[-1] == "Något gick fel. Försök igen om en stund."
     assert await count(bot.db, Observation) == 0
