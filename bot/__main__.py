@@ -77,6 +77,29 @@ async def _outbox(settings: Settings, statuses: list[str], limit: int) -> str:
         await db.dispose()
 
 
+async def _export(settings: Settings, first: str, last: str, fmt: str, out: str | None) -> str:
+    """Write an export file from the command line (audited as the operating-system user)."""
+    import getpass
+
+    from bot.export_flow import Exporter, parse_span
+    from bot.services import Services
+    from cards.common import Ctx
+    from storage.audit import AuditLog
+
+    start, end = parse_span(first, last)
+    services = Services.build(settings)
+    try:
+        await upgrade(services.db)
+        path = Path(out or f"rake-{services.county.id}-{start}-{end}.{fmt}")
+        ctx = Ctx("fi", services.catalog, services.county)
+        rows = await Exporter(services, ctx).write(path, fmt, start, end)  # type: ignore[arg-type]
+        target = f"{fmt} {start}..{end} (command line)"
+        await AuditLog(services.db).record(f"cli:{getpass.getuser()}", "export", target, True)
+        return f"{rows} observations written to {path}\n"
+    finally:
+        await services.db.dispose()
+
+
 def _run(settings: Settings, banner: bool) -> None:
     from bot.app import create_app  # imports the SDK; not needed for migrate/check
 
@@ -151,6 +174,11 @@ def main(argv: list[str] | None = None) -> int:
     outbox.add_argument("--limit", type=int, default=30)
     check = sub.add_parser("check-config", help="validate a county file")
     check.add_argument("county", nargs="?", help="county id or path (default: RAKE_COUNTY)")
+    export = sub.add_parser("export", help="write the observations of a period to a file")
+    export.add_argument("--from", dest="first", required=True, help="first day, YYYY-MM-DD")
+    export.add_argument("--to", dest="last", required=True, help="last day (included)")
+    export.add_argument("--format", choices=["xlsx", "csv"], default="xlsx")
+    export.add_argument("--out", help="file to write (default: rake-<county>-<from>-<to>.<format>)")
     pg = sub.add_parser("playground", help="the bot and the Agents Playground together")
     pg.add_argument("--port", type=int)
     args = parser.parse_args(argv)
@@ -181,6 +209,15 @@ def main(argv: list[str] | None = None) -> int:
         for job, outcome in outcomes.items():
             sys.stdout.write(f"{job}: {outcome}\n")
         return 1 if any(o.startswith("failed") for o in outcomes.values()) else 0
+    if args.command == "export":
+        from bot.export_flow import ExportError
+
+        try:
+            message = asyncio.run(_export(settings, args.first, args.last, args.format, args.out))
+        except ExportError as exc:
+            return _fail(f"export: {exc}")
+        sys.stdout.write(message)
+        return 0
     if args.command == "playground":
         return _playground(settings)
     _run(settings, banner=settings.environment is not Environment.PRODUCTION)

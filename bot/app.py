@@ -102,10 +102,57 @@ def build_jobs(services: Services, bot: RakeBot, worker: OutboxWorker) -> list[J
             worker.wake()
         return planned
 
+    async def summaries() -> int:
+        made = await bot.digests.post_due_summaries()
+        if made:
+            worker.wake()
+        return made
+
+    async def daily_card() -> str:
+        outcome = await bot.digests.refresh_daily_card()
+        if outcome in ("posted", "updated"):
+            worker.wake()
+        return outcome
+
+    async def acute_reminders() -> int:
+        reminded = await bot.digests.remind_unacknowledged()
+        if reminded:
+            worker.wake()
+        return reminded
+
     return [
         Job("vartti-plan", 30, plan_vartti),
+        Job("summaries", 60, summaries),
+        Job("rake-daily-card", services.settings.daily_card_every_s, daily_card),
+        Job("acute-reminders", 60, acute_reminders),
         Job("purge-expired-drafts", 3600, services.drafts.purge_expired),
     ]
+
+
+async def export_download(request: web.Request) -> web.StreamResponse:
+    """A signed, short-lived export link (made for an expert in Teams; see bot.export_flow)."""
+    bot: RakeBot = request.app[BOT]
+    made = await bot.exports.download(request.match_info["token"])
+    if made is None:
+        return web.json_response({"error": "the link is invalid or has expired"}, status=403)
+    path, name, content_type = made
+    try:
+        response = web.StreamResponse(
+            headers={
+                "Content-Type": content_type,
+                "Content-Disposition": f'attachment; filename="{name}"',
+                "Cache-Control": "no-store",
+                "Content-Length": str(path.stat().st_size),
+            }
+        )
+        await response.prepare(request)
+        with path.open("rb") as handle:
+            while chunk := handle.read(256 * 1024):
+                await response.write(chunk)
+        await response.write_eof()
+        return response
+    finally:
+        path.unlink(missing_ok=True)
 
 
 def create_app(settings: Settings, db: Database | None = None) -> web.Application:
@@ -149,4 +196,5 @@ def create_app(settings: Settings, db: Database | None = None) -> web.Applicatio
     app.router.add_post("/api/messages", messages)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
+    app.router.add_get("/exports/{token}", export_download)
     return app

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from bot.access import is_expert
 from bot.report_flow import observation_view
 from bot.services import Services
 from cards.common import Card, Ctx
@@ -25,7 +26,7 @@ class ExpertFlow:
         reference = data.get("reference")
         if not isinstance(reference, str) or len(reference) > 32:
             return notice_card(ctx, "observation.not_found")
-        allowed = self._s.county.is_expert(user_id)
+        allowed = await is_expert(self._s, user_id)
         await self.audit.record(user_id, "observation.read", reference, allowed)
         if not allowed:
             log.info("observation read refused for a non-expert")

@@ -11,8 +11,11 @@ from botbuilder.core import CardFactory, InvokeResponse, MessageFactory, TurnCon
 from botbuilder.core.teams import TeamsActivityHandler
 from botbuilder.schema import Activity, ActivityTypes, ChannelAccount
 
+from bot.access import is_admin, is_expert
+from bot.digest_flow import DigestFlow
 from bot.escalation import enqueue_acute
 from bot.expert_flow import ExpertFlow
+from bot.export_flow import ExportFlow
 from bot.outbox_worker import OutboxWorker
 from bot.proactive import Messenger
 from bot.report_flow import FlowResult, Origin, ReportFlow
@@ -21,9 +24,12 @@ from bot.team_events import TeamEvents
 from bot.team_flow import TeamFlow
 from bot.vartti_flow import VarttiFlow
 from cards.common import Card, Ctx, Mode
+from cards.digest import DIGEST_FILTER, DIGEST_RUN, EXPORT_LINK, roles_card
+from cards.observation import ACK as ACUTE_ACK
 from cards.observation import SHOW as SHOW_OBSERVATION
 from cards.welcome import help_card, notice_card, team_intro_card, welcome_card
-from dialogs.commands import Command, parse_command
+from dialogs.commands import Command, parse_command, parse_role_change
+from dialogs.periods import containing, parse_period
 from dialogs.report import MalformedInput
 from i18n import LANGS, Lang, resolve_lang
 from storage.conversations import Reference
@@ -58,6 +64,20 @@ def _task_message(text: str) -> dict[str, Any]:
 
 def _execute_card(card: Card) -> dict[str, Any]:
     return {"statusCode": 200, "type": CARD_CONTENT_TYPE, "value": card}
+
+
+def _execute_message(message: str) -> dict[str, Any]:
+    """An answer shown to the one who pressed the button; the card stays as it was."""
+    return {
+        "statusCode": 200,
+        "type": "application/vnd.microsoft.activity.message",
+        "value": message,
+    }
+
+
+def _in_channel(activity: Activity) -> bool:
+    conversation = activity.conversation
+    return bool(conversation and conversation.conversation_type == "channel")
 
 
 def _execute_error(message: str) -> dict[str, Any]:
@@ -105,6 +125,8 @@ class RakeBot(TeamEvents, TeamsActivityHandler):
         self._experts = ExpertFlow(services)
         self._team_flow = TeamFlow(services)
         self.vartti = VarttiFlow(services, outbox.outbox, self._team_flow.teams)
+        self.digests = DigestFlow(services, outbox.outbox)
+        self.exports = ExportFlow(services)
         self._lang_pref = services.user_state.create_property("lang")
 
     async def on_turn(self, turn_context: TurnContext) -> None:
@@ -190,12 +212,90 @@ class RakeBot(TeamEvents, TeamsActivityHandler):
             await self._send_card(turn_context, await self._flow.my_reports(ctx, user))
         elif parsed.command is Command.SCHEDULE:
             await self._send_card(turn_context, await self._schedule(turn_context, ctx))
+        elif parsed.command is Command.DIGEST:
+            card = await self.digests.pull(ctx, user, parsed.argument or "", _in_channel(activity))
+            await self._send_card(turn_context, card)
+        elif parsed.command is Command.EXPORT:
+            await self._send_card(
+                turn_context, await self._export_typed(ctx, user, parsed.argument)
+            )
+        elif parsed.command is Command.RAKE_CHANNEL:
+            await self._send_card(turn_context, await self._set_rake_channel(turn_context, ctx))
+        elif parsed.command is Command.ROLES:
+            await self._send_card(turn_context, await self._roles(ctx, user, parsed.argument))
         elif parsed.command is Command.LANGUAGE and parsed.argument:
             await self._lang_pref.set(turn_context, parsed.argument)
             ctx = Ctx(resolve_lang(parsed.argument), ctx.catalog, ctx.county)
             await turn_context.send_activity(ctx.t("language.changed"))
         else:
             await turn_context.send_activity(ctx.t("unknown.command"))
+
+    async def _export_typed(self, ctx: Ctx, user: str, argument: str | None) -> Card:
+        """ "vienti 2026-Q3 csv": a period (default: this year so far) and a format (xlsx)."""
+        today = self.digests.today()
+        period, fmt = containing("year", today), "xlsx"
+        for word in (argument or "").split():
+            if word in ("xlsx", "excel", "csv"):
+                fmt = "csv" if word == "csv" else "xlsx"
+                continue
+            try:
+                found = parse_period(word, today)
+            except ValueError:
+                found = None
+            if found is None:
+                return notice_card(ctx, "export.bad_request")
+            period = found
+        period = period.clipped(today)
+        data = {"format": fmt, "from": period.start.isoformat(), "to": period.last_day.isoformat()}
+        return await self.exports.link(ctx, user, data)
+
+    async def _set_rake_channel(self, turn_context: TurnContext, ctx: Ctx) -> Card:
+        """An expert typed "rakekanava" in a channel: this channel becomes the Rake channel."""
+        activity = turn_context.activity
+        team_id = _team_id(activity)
+        channel = _dict(_channel_data(activity).get("channel"))
+        channel_id = channel.get("id")
+        user = _user_id(activity)
+        if not team_id or not channel_id:
+            return notice_card(ctx, "rake_channel.in_channel_only")
+        if not await is_expert(self._s, user):
+            return notice_card(ctx, "access.experts_only")
+        tenant = _dict(_channel_data(activity).get("tenant")).get("id")
+        await self._s.conversations.upsert(
+            Reference(
+                scope="channel",
+                owner_id=channel_id,
+                conversation_id=channel_id,
+                service_url=activity.service_url,
+                tenant_id=tenant,
+                team_id=team_id,
+                bot_id=activity.recipient.id if activity.recipient else None,
+            )
+        )
+        await self._s.app_settings.put(
+            "rake_channel", {"team_id": team_id, "channel_id": channel_id}, user
+        )
+        log.info("the Rake channel was set by an expert")
+        return notice_card(ctx, "rake_channel.set")
+
+    async def _roles(self, ctx: Ctx, user: str, argument: str | None) -> Card:
+        if not await is_admin(self._s, user):
+            return notice_card(ctx, "access.admins_only")
+        change = parse_role_change(argument)
+        message = None
+        if change is None:
+            message = ctx.t("roles.bad_command")
+        elif change.action == "add" and change.aad_id and change.role:
+            await self._s.roles.set(change.aad_id, change.role, user)
+            await self.exports.audit.record(
+                user, "role.add", f"{change.aad_id} {change.role}", True
+            )
+            message = ctx.t("roles.added", role=ctx.t(f"roles.{change.role}"))
+        elif change.action == "remove" and change.aad_id:
+            removed = await self._s.roles.remove(change.aad_id)
+            await self.exports.audit.record(user, "role.remove", change.aad_id, True)
+            message = ctx.t("roles.removed" if removed else "roles.not_found")
+        return roles_card(ctx, await self._s.roles.listing(), message)
 
     async def _schedule(
         self, turn_context: TurnContext, ctx: Ctx, data: dict[str, Any] | None = None
@@ -254,6 +354,10 @@ class RakeBot(TeamEvents, TeamsActivityHandler):
         try:
             if name == "adaptiveCard/action":
                 data = _dict(_dict(value.get("action")).get("data"))
+                if data.get("rake") == ACUTE_ACK:
+                    return InvokeResponse(
+                        status=200, body=await self._acknowledge(turn_context, ctx, data)
+                    )
                 card = await self._card_action(ctx, "execute", turn_context, data)
                 return InvokeResponse(status=200, body=_execute_card(card))
             if name == "task/fetch":
@@ -297,6 +401,14 @@ class RakeBot(TeamEvents, TeamsActivityHandler):
             return await self._flow.my_reports(ctx, user)
         if kind == SHOW_OBSERVATION:
             return await self._experts.show_observation(ctx, user, data)
+        if kind == DIGEST_FILTER:
+            return await self.digests.filter(ctx, user)
+        if kind == DIGEST_RUN:
+            return await self.digests.run_filter(
+                ctx, user, data, _in_channel(turn_context.activity)
+            )
+        if kind == EXPORT_LINK:
+            return await self.exports.link(ctx, user, data)
         if kind in ("schedule.save", "schedule.skip"):
             return await self._schedule(turn_context, ctx, data)
         if kind == "vartti.held":
@@ -308,6 +420,17 @@ class RakeBot(TeamEvents, TeamsActivityHandler):
             await self._after(result)
             return result.card
         raise MalformedInput()
+
+    async def _acknowledge(
+        self, turn_context: TurnContext, ctx: Ctx, data: dict[str, Any]
+    ) -> dict[str, Any]:
+        sender = turn_context.activity.from_property
+        card = await self.digests.acknowledge(
+            ctx, _user_id(turn_context.activity), sender.name if sender else None, data
+        )
+        if card is None:
+            return _execute_message(ctx.t("acute.ack_refused"))
+        return _execute_card(card)
 
     async def _after(self, result: FlowResult) -> None:
         if result.acute is not None:

@@ -18,6 +18,7 @@ from typing import Any
 from botframework.connector.models import ErrorResponseException
 from msrest.exceptions import ClientRequestError
 
+from bot.access import rake_channel
 from bot.logs import exception_summary
 from bot.proactive import RETRYABLE, Messenger, retry_delay, status_of
 from bot.ratelimit import RateLimiter
@@ -90,9 +91,14 @@ class OutboxWorker:
             return  # the lease was lost (this worker was too slow); someone else has it
         attempts = item.attempts + 1
         target = Reference(**item.payload["target"])
+        activity_id: str | None = None
         try:
-            if target.scope == "channel":
-                result = await self._messenger.post_to_channel(target, item.payload["card"])
+            if item.kind == "update":
+                result = await self._update(item, target)
+            elif target.scope == "channel":
+                result, activity_id = await self._messenger.post_to_channel_ids(
+                    target, item.payload["card"]
+                )
             else:
                 result = await self._messenger.send_personal(target, item.payload["card"])
         except ErrorResponseException as exc:
@@ -107,7 +113,20 @@ class OutboxWorker:
             log.error("outbox item %d failed: %s", item.id, exception_summary(exc))
             await self.outbox.failed(item.id, exception_summary(exc))
             return
-        await self.outbox.sent(item.id, result)
+        await self.outbox.sent(item.id, result, activity_id)
+
+    async def _update(self, item: Item, target: Reference) -> str | None:
+        """Replace a posted card; skipped when a later update of the same card is queued."""
+        supersede = item.payload.get("supersede_prefix")
+        if supersede and await self.outbox.newer_exists(supersede, item.id):
+            return "superseded"
+        await self._messenger.update_card(
+            target,
+            item.payload["conversation_id"],
+            item.payload["activity_id"],
+            item.payload["card"],
+        )
+        return item.payload["activity_id"]
 
     async def _failed(self, item: Item, attempts: int, exc: Exception, status: int | None) -> None:
         error = f"HTTP {status}"
@@ -122,11 +141,9 @@ class OutboxWorker:
 
     async def _tell_rake_channel(self, item: Item, reason: str) -> None:
         county = self._s.county
-        if county.rake_channel is None:
-            log.warning("a channel went inactive and no Rake channel is configured")
-            return
-        ref = await self._s.conversations.get("channel", county.rake_channel.channel_id)
+        ref = await rake_channel(self._s)
         if ref is None:
+            log.warning("a channel went inactive and no Rake channel is known")
             return
         target = item.payload["target"]
         ctx = Ctx(resolve_lang(county.languages[0]), self._s.catalog, county)

@@ -98,7 +98,14 @@ class Messenger:
         return sent[0] if sent else None
 
     async def post_to_channel(self, ref: Reference, card: Card) -> str | None:
-        """A new thread in a channel (create_conversation, as Teams wants for channel posts)."""
+        """A new thread in a channel; returns the thread's conversation id."""
+        return (await self.post_to_channel_ids(ref, card))[0]
+
+    async def post_to_channel_ids(
+        self, ref: Reference, card: Card
+    ) -> tuple[str | None, str | None]:
+        """A new thread in a channel (create_conversation, as Teams wants for channel posts);
+        returns the thread's conversation id and the posted activity's id."""
         params = ConversationParameters(
             is_group=True,
             bot=ChannelAccount(id=ref.bot_id or self._app_id),
@@ -107,12 +114,36 @@ class Messenger:
             tenant_id=ref.tenant_id,
         )
 
-        created: list[str] = []
+        created: list[tuple[str, str | None]] = []
 
         async def callback(context: TurnContext) -> None:
-            created.append(context.activity.conversation.id)
+            created.append((context.activity.conversation.id, context.activity.id))
 
         await self._adapter.create_conversation(
             self._app_id, callback, params, channel_id="msteams", service_url=ref.service_url
         )
-        return created[0] if created else None
+        return created[0] if created else (None, None)
+
+    async def update_card(
+        self, ref: Reference, conversation_id: str, activity_id: str, card: Card
+    ) -> None:
+        """Replace a posted card in place (the Rake channel's daily card)."""
+        conversation = ConversationReference(
+            channel_id="msteams",
+            service_url=ref.service_url,
+            conversation=ConversationAccount(id=conversation_id, tenant_id=ref.tenant_id),
+            bot=ChannelAccount(id=ref.bot_id or self._app_id),
+        )
+        failures: list[Exception] = []
+
+        async def callback(context: TurnContext) -> None:
+            try:
+                activity = MessageFactory.attachment(CardFactory.adaptive_card(card))
+                activity.id = activity_id
+                await context.update_activity(activity)
+            except Exception as exc:
+                failures.append(exc)
+
+        await self._adapter.continue_conversation(conversation, callback, self._app_id)
+        if failures:
+            raise failures[0]

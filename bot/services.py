@@ -15,6 +15,7 @@ from storage.conversations import ConversationRepository
 from storage.db import Database
 from storage.kv import KeyValueStore
 from storage.reports import DraftRepository, ObservationRepository
+from storage.roles import RoleRepository, SettingsRepository
 
 
 @dataclass
@@ -29,16 +30,19 @@ class Services:
     storage: SqlStorage
     user_state: UserState
     conversation_state: ConversationState
+    roles: RoleRepository
+    app_settings: SettingsRepository
     known_refs: set[str] = field(default_factory=set)  # personal refs stored by this process
 
     @classmethod
     def build(cls, settings: Settings, db: Database | None = None) -> Services:
         county = load_county(county_path(settings.county))
-        if settings.dev_experts or settings.dev_team_leads:
+        if settings.dev_experts or settings.dev_team_leads or settings.dev_admins:
             county = county.model_copy(
                 update={
                     "experts": [*county.experts, *settings.dev_experts],
                     "team_leads": [*county.team_leads, *settings.dev_team_leads],
+                    "admins": [*county.admins, *settings.dev_admins],
                 }
             )
         db = db or Database.from_url(settings.database_url)
@@ -54,4 +58,6 @@ class Services:
             storage=storage,
             user_state=UserState(storage),
             conversation_state=ConversationState(storage),
+            roles=RoleRepository(db),
+            app_settings=SettingsRepository(db),
         )

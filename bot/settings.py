@@ -65,11 +65,27 @@ class Settings(BaseSettings):
     send_timeout_s: float = Field(20, gt=0, le=120, validation_alias=_alias("RAKE_SEND_TIMEOUT"))
     # Teams allows 50 requests/s per app and tenant: with N replicas give each 50/N.
     send_rate_per_second: float = Field(50, gt=0, le=50, validation_alias=_alias("RAKE_SEND_RATE"))
-    # Development only: extra expert / team-lead AAD ids (the Playground's default user).
+    # Development only: extra expert / team-lead / admin AAD ids (the Playground's default user).
     dev_experts: CommaList = Field([], validation_alias=_alias("RAKE_DEV_EXPERTS"))
     dev_team_leads: CommaList = Field([], validation_alias=_alias("RAKE_DEV_TEAM_LEADS"))
+    dev_admins: CommaList = Field([], validation_alias=_alias("RAKE_DEV_ADMINS"))
+    # Where the bot is reached from the experts' browsers (export download links).
+    public_url: str = Field("", validation_alias=_alias("RAKE_PUBLIC_URL"))
+    # Signs the short-lived export links; every replica needs the same one. Required in
+    # production; in development a random one is made per process.
+    export_secret: SecretStr = Field(SecretStr(""), validation_alias=_alias("RAKE_EXPORT_SECRET"))
+    export_link_minutes: int = Field(
+        15, ge=1, le=1440, validation_alias=_alias("RAKE_EXPORT_LINK_MINUTES")
+    )
+    # The weekly digest: weekday (0 = Monday) and local time; the Rake channel's daily card is
+    # refreshed at most this often.
+    digest_weekday: int = Field(0, ge=0, le=6, validation_alias=_alias("RAKE_DIGEST_WEEKDAY"))
+    digest_time: str = Field(
+        "08:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$", validation_alias=_alias("RAKE_DIGEST_TIME")
+    )
+    daily_card_every_s: float = Field(60, gt=0, validation_alias=_alias("RAKE_DAILY_CARD_EVERY"))
 
-    @field_validator("dev_experts", "dev_team_leads", mode="before")
+    @field_validator("dev_experts", "dev_team_leads", "dev_admins", mode="before")
     @classmethod
     def _split(cls, value: Any) -> Any:
         if isinstance(value, str):
@@ -103,9 +119,20 @@ class Settings(BaseSettings):
                 "production mode refuses to start with authentication disabled; missing: "
                 + ", ".join(missing)
             )
-        if self.dev_experts or self.dev_team_leads:
-            raise ValueError("RAKE_DEV_EXPERTS / RAKE_DEV_TEAM_LEADS are for development only")
+        if self.dev_experts or self.dev_team_leads or self.dev_admins:
+            raise ValueError(
+                "RAKE_DEV_EXPERTS / RAKE_DEV_TEAM_LEADS / RAKE_DEV_ADMINS are for development only"
+            )
+        if len(self.export_secret.get_secret_value()) < 32:
+            missing.append("RAKE_EXPORT_SECRET (32 characters at least)")
+        if not self.public_url.startswith("https://"):
+            missing.append("RAKE_PUBLIC_URL (https://…)")
+        if missing:
+            raise ValueError("production settings missing: " + ", ".join(missing))
         return self
+
+    def base_url(self) -> str:
+        return (self.public_url or f"http://localhost:{self.port}").rstrip("/")
 
     @property
     def auth_disabled(self) -> bool:

@@ -8,9 +8,16 @@ from cards.common import Card, Ctx, action, card, facts, heading, open_dialog_ac
 from cards.report import ObservationView, local_date
 
 SHOW = "observation.show"
+ACK = "acute.ack"
 
 
-def acute_alert_card(ctx: Ctx, row: ObservationView, in_channel: bool) -> Card:
+def acute_alert_card(
+    ctx: Ctx,
+    row: ObservationView,
+    in_channel: bool,
+    acknowledged: tuple[str, str] | None = None,
+    reminder: bool = False,
+) -> Card:
     """Sent at once to the escalation recipients; no reporter identity, a short excerpt only.
     Its button opens the whole observation for experts: in a channel as a dialog (private to
     the one who opens it), in personal chat by replacing the card."""
@@ -25,15 +32,28 @@ def acute_alert_card(ctx: Ctx, row: ObservationView, in_channel: bool) -> Card:
             ]
         ),
     ]
+    if reminder:
+        body.insert(0, text(ctx.t("acute.reminder"), color="Attention", weight="Bolder"))
     if row.excerpt:
         body.append(text(row.excerpt, isSubtle=True))
-    data = {"rake": SHOW, "reference": row.reference}
-    button = (
+    data = {"rake": SHOW, "reference": row.reference, "lang": ctx.lang}
+    buttons = [
         open_dialog_action(ctx.t("acute.open"), data)
         if in_channel
         else action("execute", ctx.t("acute.open"), data, inputs=False)
-    )
-    return card(body, [button])
+    ]
+    if acknowledged:
+        who, when = acknowledged
+        body.append(text(ctx.t("acute.acknowledged", who=who, time=when), color="Good"))
+    else:
+        ack = {
+            "rake": ACK,
+            "reference": row.reference,
+            "lang": ctx.lang,
+            "channel": in_channel,
+        }
+        buttons.append(action("execute", ctx.t("acute.ack"), ack, inputs=False, style="positive"))
+    return card(body, buttons)
 
 
 def observation_card(ctx: Ctx, row: ObservationView, fields: dict[str, Any]) -> Card:

@@ -47,6 +47,14 @@ def help_card(ctx: Ctx) -> Card:
                     for c in commands
                 ],
             },
+            text(ctx.t("help.experts"), weight="Bolder", spacing="Medium"),
+            {
+                "type": "FactSet",
+                "facts": [
+                    {"title": ctx.t(f"help.cmd.{c}"), "value": ctx.t(f"help.cmd.{c}.what")}
+                    for c in ("digest", "export", "rake_channel", "roles")
+                ],
+            },
         ],
         [action("execute", ctx.t("action.make_report"), {"rake": "report.start"}, inputs=False)],
     )

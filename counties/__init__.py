@@ -71,6 +71,8 @@ class Escalation(BaseModel):
     model_config = ConfigDict(extra="forbid")
     rake_channel: bool = True
     people: list[AadId] = []  # AAD object ids, reached in personal chat
+    # Nobody pressed "acknowledged" within this time: the recipients are reminded once.
+    remind_after_minutes: int = Field(default=30, ge=1, le=7 * 24 * 60)
 
 
 class TeamDefaults(BaseModel):
@@ -97,6 +99,7 @@ class County(BaseModel):
     escalation: Escalation = Escalation()
     experts: list[AadId] = []
     team_leads: list[AadId] = []
+    admins: list[AadId] = []  # may add and remove experts by command (the roles table)
     summary_rhythm: list[SummaryRhythm] = [SummaryRhythm.WEEKLY]
     theme_weeks: list[Annotated[int, Field(ge=1, le=53)]] = [10, 41]
     grievance_notice_url: str = Field(pattern=r"^https://")
@@ -128,6 +131,9 @@ class County(BaseModel):
 
     def is_expert(self, aad_id: str | None) -> bool:
         return bool(aad_id) and aad_id in self.experts
+
+    def is_admin(self, aad_id: str | None) -> bool:
+        return bool(aad_id) and aad_id in self.admins
 
     def is_team_lead(self, aad_id: str | None) -> bool:
         return bool(aad_id) and aad_id in self.team_leads

@@ -14,6 +14,10 @@ class Command(StrEnum):
     MINE = "mine"
     LANGUAGE = "language"
     SCHEDULE = "schedule"
+    DIGEST = "digest"  # argument: the filter words
+    EXPORT = "export"  # argument: period and format
+    RAKE_CHANNEL = "rake_channel"
+    ROLES = "roles"  # argument: "add <id> expert|admin", "remove <id>", or none
     UNKNOWN = "unknown"
 
 
@@ -49,6 +53,22 @@ _WORDS: dict[Command, tuple[str, ...]] = {
         "mina rapporter",
     ),
 }
+# Commands that take words after them: the first word(s) name the command.
+_WITH_ARGUMENTS: dict[Command, tuple[str, ...]] = {
+    Command.DIGEST: ("viikkokooste", "kooste", "digest", "sammandrag", "veckosammandrag"),
+    Command.EXPORT: ("vienti", "export", "exportera", "vie"),
+    Command.ROLES: ("roolit", "rooli", "roles", "role", "roller", "roll"),
+}
+_RAKE_CHANNEL_WORDS = (
+    "rakekanava",
+    "rake-kanava",
+    "rake kanava",
+    "rake channel",
+    "rake-channel",
+    "rakekanal",
+    "rake-kanal",
+    "rake kanal",
+)
 _LANGUAGE_RE = re.compile(r"^(kieli|language|språk|lang)\s+(fi|sv|en)$")
 _MENTION_RE = re.compile(r"<at>.*?</at>")
 
@@ -69,4 +89,46 @@ def parse_command(text: str | None) -> Parsed:
     for command, words in _WORDS.items():
         if cleaned in words:
             return Parsed(command)
+    if cleaned in _RAKE_CHANNEL_WORDS:
+        return Parsed(Command.RAKE_CHANNEL)
+    head, _, rest = cleaned.partition(" ")
+    for command, words in _WITH_ARGUMENTS.items():
+        if head in words:
+            return Parsed(command, rest.strip())
     return Parsed(Command.UNKNOWN)
+
+
+_ROLE_ADD = ("lisää", "add", "lägg", "lägg till", "till")
+_ROLE_REMOVE = ("poista", "remove", "ta bort", "bort", "delete")
+_ROLE_NAMES = {
+    "asiantuntija": "expert",
+    "expert": "expert",
+    "sakkunnig": "expert",
+    "admin": "admin",
+    "ylläpitäjä": "admin",
+    "pääkäyttäjä": "admin",
+    "administratör": "admin",
+}
+
+
+@dataclass(frozen=True)
+class RoleChange:
+    action: str  # add | remove | list
+    aad_id: str | None = None
+    role: str | None = None
+
+
+_AAD_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12,13}$")
+
+
+def parse_role_change(argument: str | None) -> RoleChange | None:
+    """ "lisää <aad id> asiantuntija" / "add <id> admin" / "poista <id>"; None if malformed."""
+    words = (argument or "").split()
+    if not words:
+        return RoleChange("list")
+    if words[0] in _ROLE_ADD and len(words) == 3 and _AAD_RE.match(words[1]):
+        role = _ROLE_NAMES.get(words[2])
+        return RoleChange("add", words[1], role) if role else None
+    if words[0] in _ROLE_REMOVE and len(words) == 2 and _AAD_RE.match(words[1]):
+        return RoleChange("remove", words[1])
+    return None

@@ -60,6 +60,16 @@ class Observation(Base):
         UniqueConstraint("year", "seq", name="uq_observations_year_seq"),
         Index("ix_observations_created_at", "created_at"),
         Index("ix_observations_reporter", "reporter_id", "created_at"),
+        # The digest's aggregation reads only this index (an index-only scan on PostgreSQL).
+        Index(
+            "ix_observations_digest",
+            "created_at",
+            "kind",
+            "phenomenon",
+            "area",
+            "service_area",
+            "urgency",
+        ),
     )
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     reference: Mapped[str] = mapped_column(String(32), unique=True)
@@ -89,6 +99,10 @@ class Observation(Base):
     locale: Mapped[str] = mapped_column(String(2))
     status: Mapped[str] = mapped_column(String(16), default="received")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # Acute reports: the first acknowledgement, and the reminder when nobody acknowledged.
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    acknowledged_by: Mapped[str | None] = mapped_column(String(128))
+    reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class ConversationRef(Base):
@@ -207,5 +221,53 @@ class OutboxItem(Base):
     claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     last_error: Mapped[str | None] = mapped_column(String(300))
     result_id: Mapped[str | None] = mapped_column(String(512))
+    result_activity_id: Mapped[str | None] = mapped_column(String(512))  # to update in place
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class Summary(Base):
+    """A digest or periodic summary (kooste): its period, figures and, in summary_observations,
+    the observations it covers. Made once per kind and period, whichever replica is first."""
+
+    __tablename__ = "summaries"
+    __table_args__ = (UniqueConstraint("kind", "period_key", name="uq_summaries_period"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(16))  # weekly|quarterly|half_yearly|tertial|annual
+    period_key: Mapped[str] = mapped_column(String(32))
+    period_start: Mapped[str] = mapped_column(String(10))  # local dates, end exclusive
+    period_end: Mapped[str] = mapped_column(String(10))
+    county: Mapped[str] = mapped_column(String(40))
+    figures: Mapped[dict[str, Any]] = mapped_column(JsonType)
+    observations: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+
+
+class SummaryObservation(Base):
+    __tablename__ = "summary_observations"
+    summary_id: Mapped[int] = mapped_column(
+        ForeignKey("summaries.id", ondelete="CASCADE"), primary_key=True
+    )
+    observation_id: Mapped[int] = mapped_column(
+        ForeignKey("observations.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+
+
+class Role(Base):
+    """Experts and admins added by command (besides those named in the county file)."""
+
+    __tablename__ = "roles"
+    aad_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    role: Mapped[str] = mapped_column(String(16))  # expert | admin
+    added_by: Mapped[str] = mapped_column(String(128))
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class AppSetting(Base):
+    """Small settings changed at run time, e.g. the Rake channel chosen by an expert."""
+
+    __tablename__ = "app_settings"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[dict[str, Any]] = mapped_column(JsonType)
+    updated_by: Mapped[str | None] = mapped_column(String(128))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)

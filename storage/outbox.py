@@ -148,12 +148,15 @@ class Outbox:
         async with self._db.engine.begin() as conn:
             await conn.execute(update(OUTBOX).where(OUTBOX.c.id == item_id).values(**values))
 
-    async def sent(self, item_id: int, result_id: str | None) -> None:
+    async def sent(
+        self, item_id: int, result_id: str | None, activity_id: str | None = None
+    ) -> None:
         await self._finish(
             item_id,
             status="sent",
             sent_at=utcnow(),
             result_id=result_id,
+            result_activity_id=activity_id,
             last_error=None,
             claimed_by=None,
             claimed_until=None,
@@ -184,6 +187,26 @@ class Outbox:
                 .values(status="pending", claimed_by=None, claimed_until=None)
             )
         return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+    async def by_key(self, dedupe_key: str) -> Any | None:
+        """One item's status and results (the daily card finds its post here)."""
+        stmt = select(
+            OUTBOX.c.id,
+            OUTBOX.c.status,
+            OUTBOX.c.payload,
+            OUTBOX.c.result_id,
+            OUTBOX.c.result_activity_id,
+        ).where(OUTBOX.c.dedupe_key == dedupe_key)
+        async with self._db.engine.connect() as conn:
+            return (await conn.execute(stmt)).one_or_none()
+
+    async def newer_exists(self, prefix: str, item_id: int) -> bool:
+        """An update superseded by a later one of the same card need not be sent."""
+        stmt = select(func.count()).where(
+            OUTBOX.c.dedupe_key.startswith(prefix, autoescape=True), OUTBOX.c.id > item_id
+        )
+        async with self._db.engine.connect() as conn:
+            return bool(await conn.scalar(stmt))
 
     async def counts(self) -> dict[str, int]:
         async with self._db.engine.connect() as conn:

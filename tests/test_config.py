@@ -34,8 +34,28 @@ def test_production_with_managed_identity_needs_tenant_not_password() -> None:
         MicrosoftAppId="x",
         MicrosoftAppType="UserAssignedMSI",
         MicrosoftAppTenantId="t",
+        **EXPORT_LINKS,
     )
     assert not ok.auth_disabled
+
+
+EXPORT_LINKS = {"RAKE_EXPORT_SECRET": "s" * 32, "RAKE_PUBLIC_URL": "https://rake.example.fi"}
+
+
+def test_production_needs_a_shared_export_secret_and_a_public_https_url() -> None:
+    base = {
+        "RAKE_ENVIRONMENT": "production",
+        "MicrosoftAppId": "x",
+        "MicrosoftAppPassword": "p",
+    }
+    with pytest.raises(SettingsError) as err:
+        load_settings(**base)
+    assert "RAKE_EXPORT_SECRET" in str(err.value) and "RAKE_PUBLIC_URL" in str(err.value)
+    with pytest.raises(SettingsError, match="RAKE_EXPORT_SECRET"):
+        load_settings(**base, RAKE_EXPORT_SECRET="short", RAKE_PUBLIC_URL="https://x.fi")
+    with pytest.raises(SettingsError, match="RAKE_PUBLIC_URL"):
+        load_settings(**base, RAKE_EXPORT_SECRET="s" * 32, RAKE_PUBLIC_URL="http://x.fi")
+    assert load_settings(**base, **EXPORT_LINKS).base_url() == "https://rake.example.fi"
 
 
 def test_production_rejects_development_experts() -> None:
