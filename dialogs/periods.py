@@ -252,6 +252,10 @@ def _tokens(text: str) -> list[str]:
     text = re.sub(r"\s*(\.\.|–|—)\s*", r"\1", text.strip())
     text = re.sub(r"(\d)\s+-\s+(\d)", r"\1-\2", text)
     text = re.sub(rf"\b({_WEEK_WORDS})\s+(\d)", r"\1\2", text, flags=re.IGNORECASE)
+    # "viikko 10 2025", "q3 2025": the year belongs to the period before it
+    text = re.sub(
+        rf"\b({_WEEK_WORDS}\d{{1,2}}|[qhtk]\d)\s+(\d{{4}})\b", r"\1/\2", text, flags=re.IGNORECASE
+    )
     parts = re.findall(r'"([^"]+)"|(\S+)', text)
     return [quoted or bare for quoted, bare in parts]
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from importlib import resources
 from typing import Any
 
@@ -11,6 +11,7 @@ import jsonschema
 import pytest
 
 from cards.common import Card, Ctx
+from cards.digest import daily_card, digest_card, export_card, filter_card, roles_card
 from cards.observation import acute_alert_card, observation_card
 from cards.report import (
     ObservationView,
@@ -22,8 +23,11 @@ from cards.report import (
 )
 from cards.welcome import help_card, notice_card, team_intro_card, welcome_card
 from counties import county_path, load_county, shipped_counties
+from dialogs.digest import Figures, Group, compute, suppress
+from dialogs.periods import DigestFilter, iso_week
 from dialogs.report import FieldError, ReportData, Step
 from i18n import LANGS, Catalog
+from storage.digests import Listed
 
 MAX_BYTES = 100 * 1024
 DRAFT = "f" * 32
@@ -79,8 +83,59 @@ ERRORS = {
 }
 
 
+def big_figures(ctx: Ctx) -> Figures:
+    """Every phenomenon, area and service area of the county, small and large counts."""
+    groups = [
+        Group(kind, p.id, a.id, s.id, "acute" if i % 7 == 0 else "normal", i % 5 + 1)
+        for i, (kind, p, a, s) in enumerate(
+            (k, p, a, s)
+            for k in ("problem", "good_practice", "weak_signal")
+            for p in ctx.county.phenomena
+            for a in ctx.county.areas[:4]
+            for s in ctx.county.service_areas[:2]
+        )
+    ]
+    return compute(groups, groups[::2], groups[::3])
+
+
+def listed(n: int) -> list[Listed]:
+    return [
+        Listed(
+            f"RAKE-2026-{i:04d}",
+            "weak_signal",
+            "housing",
+            "lahti",
+            "adult_social",
+            "widespread",
+            "acute" if i % 3 == 0 else "normal",
+            datetime(2026, 11, 24, 10, tzinfo=UTC),
+            "Ote " * 20,
+        )
+        for i in range(n)
+    ]
+
+
 def every_card(ctx: Ctx) -> dict[str, Card]:
+    week = DigestFilter(iso_week(2026, 48), phenomenon="housing", area="lahti", kind="problem")
     cards: dict[str, Card] = {
+        "digest_chat": digest_card(
+            ctx, "digest.title", week, big_figures(ctx), listed(10), in_channel=False
+        ),
+        "digest_channel": digest_card(
+            ctx, "summary.annual", week, suppress(big_figures(ctx)), listed(10), in_channel=True
+        ),
+        "digest_empty": digest_card(
+            ctx, "digest.title", week, compute([], [], []), [], in_channel=False
+        ),
+        "filter": filter_card(ctx, week, "Tarkista"),
+        "daily": daily_card(ctx, date(2026, 11, 24), 500, listed(30), VIEW.created_at),
+        "export": export_card(ctx, "https://rake.example.fi/exports/x.y", "xlsx", "1.1.–2.2.", 15),
+        "roles": roles_card(ctx, [("a" * 36, "expert"), ("b" * 36, "admin")], "ok"),
+        "roles_empty": roles_card(ctx, []),
+        "acute_acknowledged": acute_alert_card(
+            ctx, VIEW, in_channel=True, acknowledged=("Asiantuntija", "24.11.2026 12.00")
+        ),
+        "acute_reminder": acute_alert_card(ctx, VIEW, in_channel=False, reminder=True),
         "welcome": welcome_card(ctx),
         "team_intro": team_intro_card(ctx),
         "help": help_card(ctx),

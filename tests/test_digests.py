@@ -1,0 +1,553 @@
+"""Digests, periodic summaries, the daily card, acute acknowledgement, exports and access —
+against SQLite and PostgreSQL, through the real app and the fake Bot Connector."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+import json
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+import openpyxl
+import pytest
+from sqlalchemy import func, select
+
+from bot.app import BOT
+from bot.digest_flow import DigestFlow
+from bot.export_flow import COLUMNS
+from bot.services import Services
+from cards.digest import DIGEST_FILTER, DIGEST_RUN, EXPORT_LINK
+from cards.observation import ACK
+from dialogs.periods import DigestFilter, Period, Rhythm, calendar, iso_week
+from i18n import Catalog
+from storage.db import Database
+from storage.models import AuditEntry, Observation, Summary, SummaryObservation
+from tests import activities as a
+from tests import seed
+from tests.conftest import BotClient, make_settings, start_bot
+from tests.fake_connector import FakeConnector
+from tests.test_cards import MAX_BYTES, VALIDATOR
+
+EXPERT = "expert-aad"
+WORKER = a.WORKER_AAD
+ADMIN = "admin-aad"
+FI = Catalog.load()
+
+
+def county_with_rake_channel(tmp_path: Path, people: str = "") -> str:
+    from counties import county_path
+
+    text = county_path("paijat-hame").read_text(encoding="utf-8")
+    text = text.replace("  people: []", f"  people: [{people}]")
+    text += f"rake_channel: {{team_id: '{a.TEAM_ID}', channel_id: '{a.CHANNEL_ID}'}}\n"
+    path = tmp_path / "county.yaml"
+    path.write_text(text, encoding="utf-8")
+    return str(path)
+
+
+async def count(db: Database, model: Any, *where: Any) -> int:
+    async with db.sessions() as session:
+        return int(await session.scalar(select(func.count()).select_from(model).where(*where)))
+
+
+async def audit(db: Database) -> list[tuple[str, str, bool]]:
+    async with db.sessions() as session:
+        rows = await session.scalars(select(AuditEntry).order_by(AuditEntry.id))
+        return [(r.actor, r.action, r.allowed) for r in rows]
+
+
+def valid(card: dict[str, Any]) -> dict[str, Any]:
+    errors = list(VALIDATOR.iter_errors(card))
+    assert not errors, errors[0].message
+    assert len(json.dumps(card, ensure_ascii=False).encode()) < MAX_BYTES
+    return card
+
+
+def last_card(connector: FakeConnector) -> dict[str, Any]:
+    return connector.cards()[-1]
+
+
+async def say(bot: BotClient, text: str, **kw: Any) -> dict[str, Any]:
+    before = len(bot.connector.cards())
+    await bot.invoke(a.message(bot.connector.url, text, **kw), 201)
+    cards = bot.connector.cards()
+    assert len(cards) == before + 1, "the bot answered with one card"
+    return valid(cards[-1])
+
+
+def fixed(moment: datetime) -> Any:
+    return lambda: moment
+
+
+# --- figures against hand-computed expectations ----------------------------------------------
+
+
+async def test_weekly_figures_match_the_hand_computed_ones(db: Database) -> None:
+    await seed.week_10_dataset(db)
+    flow = DigestFlow(Services.build(make_settings(), db), None)  # type: ignore[arg-type]
+    figures = await flow.figures(DigestFilter(iso_week(2026, 10)), today=date(2026, 3, 20))
+    assert (figures.total, figures.previous_total, figures.year_ago_total) == (7, 5, 4)
+    assert figures.acute == 1
+
+    def by(dim: str) -> dict[str, tuple[int, int, int]]:
+        return {x.id: (x.count, x.previous, x.year_ago) for x in figures.by[dim]}
+
+    assert by("phenomenon") == {"housing": (5, 2, 0), "mental_health": (2, 3, 0)}
+    assert by("kind") == {
+        "problem": (4, 5, 4),
+        "good_practice": (2, 0, 0),
+        "weak_signal": (1, 0, 0),
+    }
+    assert by("area") == {"lahti": (4, 5, 4), "heinola": (2, 0, 0), "hollola": (1, 0, 0)}
+    assert by("service_area") == {"adult_social": (4, 5, 4), "family_social": (3, 0, 0)}
+    assert [x.id for x in figures.rising] == ["housing"]
+
+    # filters go into the SQL
+    lahti = await flow.figures(
+        DigestFilter(iso_week(2026, 10), area="lahti", kind="problem"), today=date(2026, 3, 20)
+    )
+    assert (lahti.total, lahti.previous_total, lahti.acute) == (3, 5, 0)
+    # a running week is compared with the same days of the weeks before
+    running = await flow.figures(DigestFilter(iso_week(2026, 10)), today=date(2026, 3, 2))
+    assert (running.total, running.previous_total) == (3, 3)
+
+
+async def test_period_edges_dst_and_the_turn_of_the_year(db: Database) -> None:
+    # Summer time starts on Sunday 29 March 2026: Monday 00:30 EEST is 21:30 UTC on Sunday.
+    await seed.add(db, datetime(2026, 3, 29, 21, 30, tzinfo=UTC), phenomenon="digital")
+    await seed.add(db, datetime(2026, 3, 29, 20, 59, tzinfo=UTC), phenomenon="loneliness")
+    # New Year's Eve, 23:30 local: year 2025, but ISO week 1 of 2026
+    await seed.add(db, seed.local(2025, 12, 31, 23, 30), phenomenon="ageing")
+    await seed.add(db, seed.local(2026, 1, 1, 0, 30), phenomenon="violence")
+    flow = DigestFlow(Services.build(make_settings(), db), None)  # type: ignore[arg-type]
+    today = date(2026, 6, 1)
+
+    async def ids(period: Period) -> set[str]:
+        figures = await flow.figures(DigestFilter(period), today)
+        return {x.id for x in figures.by["phenomenon"] if x.count}
+
+    assert await ids(iso_week(2026, 13)) == {"loneliness"}
+    assert await ids(iso_week(2026, 14)) == {"digital"}
+    assert await ids(iso_week(2026, 1)) == {"ageing", "violence"}
+    assert await ids(calendar("year", 2025)) == {"ageing"}
+    assert await ids(calendar("year", 2026)) == {"violence", "loneliness", "digital"}
+    assert await ids(calendar("tertial", 2026, 1)) == {"violence", "loneliness", "digital"}
+
+
+# --- the rhythms -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("county", "expected"),
+    [
+        ("kanta-hame", {"weekly": 52, "quarterly": 4, "annual": 1}),
+        ("satakunta", {"weekly": 52, "half_yearly": 2, "annual": 1}),
+        ("helsinki", {"weekly": 52, "tertial": 3, "annual": 1}),
+        ("paijat-hame", {"weekly": 52, "quarterly": 4, "half_yearly": 2, "annual": 1}),
+    ],
+)
+def test_every_rhythm_comes_due_on_its_days(
+    county: str, expected: dict[str, int], tmp_path: Path
+) -> None:
+    """Walk through 2027 every quarter of an hour (from December 2026, so that what was due
+    before is not counted): each summary comes due once, at 08:00 local."""
+    db = Database.from_url(f"sqlite+aiosqlite:///{tmp_path}/unused.db")
+    flow = DigestFlow(Services.build(make_settings(RAKE_COUNTY=county), db), None)  # type: ignore[arg-type]
+    seen: dict[tuple[str, str], datetime] = {}
+    moment = datetime(2026, 12, 1, tzinfo=flow.tz)
+    while moment.year < 2028:
+        for rhythm, period in flow.due(moment.astimezone(UTC)):
+            seen.setdefault((rhythm.value, period.key), moment)
+        moment = (moment + timedelta(minutes=15)).astimezone(flow.tz)
+    seen = {key: first for key, first in seen.items() if first.year == 2027}
+    counts: dict[str, int] = {}
+    for (rhythm, _key), first in seen.items():
+        counts[rhythm] = counts.get(rhythm, 0) + 1
+        assert (first.hour, first.minute) == (8, 0), (rhythm, first)
+    assert counts == expected
+    months = {first.month for (r, _k), first in seen.items() if r == "quarterly"}
+    if "quarterly" in expected:
+        assert months == {2, 5, 8, 11}
+    assert {first.weekday() for (r, _k), first in seen.items() if r == "weekly"} == {0}
+    assert seen[("annual", "2026")] == datetime(2027, 1, 1, 8, 0, tzinfo=flow.tz)
+
+
+async def test_summaries_are_made_once_cover_their_observations_and_reach_the_rake_channel(
+    db: Database, connector: FakeConnector, tmp_path: Path
+) -> None:
+    await seed.add(db, seed.local(2026, 2, 10), 3)
+    await seed.add(db, seed.local(2026, 4, 30, 23, 0), phenomenon="digital")
+    await seed.add(db, seed.local(2026, 5, 1, 7, 0), phenomenon="violence")  # the next quarter
+    bot = await start_bot(db, connector, RAKE_COUNTY=county_with_rake_channel(tmp_path))
+    try:
+        await bot.invoke(a.bot_added_to_team(connector.url), 201)
+        flow = bot.app[BOT].digests
+        before_eight = seed.local(2026, 5, 1, 7, 59).astimezone(UTC)
+        # only last week's digest (due since Monday 08:00) — the quarter is not due yet
+        assert await flow.post_due_summaries(before_eight) == 1
+        assert [s.kind for s in await flow.repo.summaries()] == ["weekly"]
+        at = seed.local(2026, 5, 1, 8, 5).astimezone(UTC)  # Friday: the quarterly is due
+        # three replicas at once make it once
+        made = await asyncio.gather(*(flow.post_due_summaries(at) for _ in range(3)))
+        assert sum(made) == 1
+        assert await flow.post_due_summaries(at) == 0
+        async with db.sessions() as session:
+            summary = await session.scalar(select(Summary).where(Summary.kind == "quarterly"))
+            assert summary is not None
+            assert (summary.kind, summary.period_start, summary.period_end) == (
+                "quarterly",
+                "2026-02-01",
+                "2026-05-01",
+            )
+            assert summary.observations == 4 and summary.figures["total"] == 4
+        assert await count(db, SummaryObservation) == 4
+        assert await count(db, Observation, Observation.status == "in_summary") == 4
+        assert await count(db, Observation, Observation.status == "received") == 1
+        connector.calls.clear()
+        await bot.settle()
+        posted = [c for c in connector.calls if c.path.rstrip("/").endswith("/v3/conversations")]
+        assert len(posted) == 2  # the weekly digest and the quarterly summary
+        cards = [valid(p.body["activity"]["attachments"][0]["content"]) for p in posted]
+        text = json.dumps(cards, ensure_ascii=False)
+        assert "Viikkokooste: viikko 17/2026" in text
+        assert "Neljännesvuosikooste" in text and "1.2.2026–30.4.2026" in text
+        # the reporter sees that the observation was in a summary
+        await bot.invoke(a.message(connector.url, "omat havainnot"), 201)
+        assert "Mukana koosteessa" in json.dumps(last_card(connector), ensure_ascii=False)
+        assert await flow.repo.summaries_per_year(2026) == 1
+        # more than a week late: not back-filled
+        late = seed.local(2026, 8, 9, 9).astimezone(UTC)
+        assert [r for r, _p in flow.due(late) if r is Rhythm.QUARTERLY] == []
+    finally:
+        await bot.client.close()
+
+
+async def test_channel_cards_suppress_small_counts(
+    db: Database, connector: FakeConnector, tmp_path: Path
+) -> None:
+    await seed.week_10_dataset(db)
+    bot = await start_bot(db, connector, RAKE_COUNTY=county_with_rake_channel(tmp_path))
+    try:
+        await bot.invoke(a.bot_added_to_team(connector.url), 201)
+        bot.app[BOT].digests.clock = fixed(seed.local(2026, 3, 9, 8, 1).astimezone(UTC))
+        assert await bot.app[BOT].digests.post_due_summaries() == 1  # the weekly digest
+        connector.calls.clear()
+        await bot.settle()
+        card = connector.cards()[-1]
+        text = json.dumps(card, ensure_ascii=False)
+        assert "Viikkokooste: viikko 10/2026" in text
+        facts = {
+            f["title"]: f["value"]
+            for item in card["body"]
+            if item.get("type") == "FactSet"
+            for f in item["facts"]
+        }
+        assert facts["Havaintoja"] == "7"
+        assert facts["Akuutteja"] == "<3"  # 1 acute
+        assert facts["Hyvä käytäntö"] == "<3 (–)" and facts["Heinola"] == "<3 (–)"
+        assert facts["Aikuissosiaalityö"] == "4 (-1)"  # 4 is shown
+        assert '"2"' not in text and '"1"' not in text
+        # the same figures pulled by an expert in personal chat are exact
+        card = await say(bot, "kooste 2026-W10", user=EXPERT)
+        facts = {
+            f["title"]: f["value"]
+            for item in card["body"]
+            if item.get("type") == "FactSet"
+            for f in item["facts"]
+        }
+        assert facts["Akuutteja"] == "1" and facts["Hyvä käytäntö"] == "2 (+2)"
+    finally:
+        await bot.client.close()
+
+
+# --- pull, filter card, access, audit --------------------------------------------------------
+
+
+async def test_experts_pull_digests_others_are_refused_and_all_is_audited(
+    db: Database, connector: FakeConnector
+) -> None:
+    await seed.week_10_dataset(db)
+    bot = await start_bot(db, connector)
+    try:
+        bot.app[BOT].digests.clock = fixed(seed.local(2026, 3, 20).astimezone(UTC))
+        refused = await say(bot, "kooste", user=WORKER)
+        assert FI.t("fi", "access.experts_only") in json.dumps(refused, ensure_ascii=False)
+        for command in ("kooste viikko 10", "viikkokooste 2026-W10", "digest week10 2026"):
+            card = await say(bot, command, user=EXPERT)
+            text = json.dumps(card, ensure_ascii=False)
+            assert "viikko 10/2026" in text and "RAKE-2026-" in text, command
+        card = await say(bot, "sammandrag v10 Lahti", user=EXPERT, locale="sv-SE")
+        assert "Lahti" in json.dumps(card, ensure_ascii=False)
+        # the chart: one bar per phenomenon, the longest for the largest count
+        bars = [
+            column
+            for column in _walk(card)
+            if isinstance(column, dict) and str(column.get("id", "")).startswith("bar-")
+        ]
+        assert [b["id"] for b in bars] == ["bar-housing"]  # Lahti has housing only
+        # unknown words give the filter card
+        card = await say(bot, "kooste viikko 10 xyzzy", user=EXPERT)
+        assert "xyzzy" in json.dumps(card, ensure_ascii=False)
+        assert {i.get("id") for i in card["body"]} >= {"from", "to", "phenomenon", "area"}
+        assert await audit(db) == [
+            (WORKER, "digest", False),
+            (EXPERT, "digest", True),
+            (EXPERT, "digest", True),
+            (EXPERT, "digest", True),
+            (EXPERT, "digest", True),
+            (EXPERT, "digest", True),
+        ]
+    finally:
+        await bot.client.close()
+
+
+def _walk(node: Any) -> Any:
+    if isinstance(node, dict):
+        yield node
+        for value in node.values():
+            yield from _walk(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _walk(value)
+
+
+async def test_the_filter_card(db: Database, connector: FakeConnector) -> None:
+    await seed.week_10_dataset(db)
+    bot = await start_bot(db, connector)
+    try:
+        body = await bot.invoke(a.execute(connector.url, {"rake": DIGEST_FILTER}, user=EXPERT))
+        form = valid(body["value"])
+        assert form["actions"][0]["data"]["rake"] == DIGEST_RUN
+        answer = {
+            "rake": DIGEST_RUN,
+            "from": "2026-03-02",
+            "to": "2026-03-08",
+            "phenomenon": "mental_health",
+            "area": "",
+        }
+        body = await bot.invoke(a.execute(connector.url, answer, user=EXPERT))
+        text = json.dumps(valid(body["value"]), ensure_ascii=False)
+        assert "Mielenterveys" in text and "2.3.2026–8.3.2026" in text
+        # forged or broken values give the form back, never an error page
+        for forged in (
+            dict(answer, phenomenon="<script>"),
+            dict(answer, to="2026-02-01"),
+            dict(answer, **{"from": "yesterday"}),
+        ):
+            body = await bot.invoke(a.execute(connector.url, forged, user=EXPERT))
+            assert FI.t("fi", "digest.bad_filter") in json.dumps(body, ensure_ascii=False)
+        for data in ({"rake": DIGEST_FILTER}, answer):
+            body = await bot.invoke(a.execute(connector.url, data, user=WORKER))
+            assert FI.t("fi", "access.experts_only") in json.dumps(body, ensure_ascii=False)
+    finally:
+        await bot.client.close()
+
+
+async def test_roles_by_command_and_the_rake_channel_command(
+    db: Database, connector: FakeConnector
+) -> None:
+    await seed.week_10_dataset(db)
+    bot = await start_bot(db, connector, RAKE_DEV_ADMINS=ADMIN)
+    newcomer = "cccccccc-0000-0000-0000-000000000003"
+    try:
+        assert FI.t("fi", "access.admins_only") in json.dumps(
+            await say(bot, f"rooli lisää {newcomer} asiantuntija", user=EXPERT), ensure_ascii=False
+        )
+        assert FI.t("fi", "access.experts_only") in json.dumps(
+            await say(bot, "kooste", user=newcomer), ensure_ascii=False
+        )
+        card = await say(bot, f"rooli lisää {newcomer} asiantuntija", user=ADMIN)
+        assert newcomer in json.dumps(card)
+        assert FI.t("fi", "access.experts_only") not in json.dumps(
+            await say(bot, "kooste", user=newcomer), ensure_ascii=False
+        )
+        assert FI.t("fi", "roles.bad_command") in json.dumps(
+            await say(bot, "rooli lisää jonkun", user=ADMIN), ensure_ascii=False
+        )
+        await say(bot, f"role remove {newcomer}", user=ADMIN)
+        assert FI.t("fi", "access.experts_only") in json.dumps(
+            await say(bot, "kooste", user=newcomer), ensure_ascii=False
+        )
+        # the Rake channel: chosen by an expert in a channel; not by others, not in chat
+        refused = await say(bot, "<at>Rake</at> rakekanava", user=WORKER, team=True)
+        assert FI.t("fi", "access.experts_only") in json.dumps(refused, ensure_ascii=False)
+        assert FI.t("fi", "rake_channel.in_channel_only") in json.dumps(
+            await say(bot, "rakekanava", user=EXPERT), ensure_ascii=False
+        )
+        await say(bot, "<at>Rake</at> rakekanava", user=EXPERT, team=True)
+        services = bot.app[BOT].digests._s
+        assert (await services.app_settings.get("rake_channel")) == {
+            "team_id": a.TEAM_ID,
+            "channel_id": a.CHANNEL_ID,
+        }
+        actions = [x[1] for x in await audit(db)]
+        assert actions.count("role.add") == 1 and actions.count("role.remove") == 1
+    finally:
+        await bot.client.close()
+
+
+# --- the daily card and acute acknowledgements -----------------------------------------------
+
+
+async def test_the_daily_card_is_posted_once_and_updated_in_place(
+    db: Database, connector: FakeConnector, tmp_path: Path
+) -> None:
+    bot = await start_bot(db, connector, RAKE_COUNTY=county_with_rake_channel(tmp_path))
+    try:
+        await bot.invoke(a.bot_added_to_team(connector.url), 201)
+        flow = bot.app[BOT].digests
+        now = seed.local(2026, 11, 24, 10).astimezone(UTC)
+        assert await flow.refresh_daily_card(now) == "empty"
+        first = (await seed.add(db, seed.local(2026, 11, 24, 9)))[0]
+        assert await flow.refresh_daily_card(now) == "posted"
+        assert await flow.refresh_daily_card(now) == "unchanged"
+        second = (await seed.add(db, seed.local(2026, 11, 24, 9, 30), phenomenon="digital"))[0]
+        # the post has not gone out yet: there is nothing to update
+        assert await flow.refresh_daily_card(now) == "waiting for the post (pending)"
+        connector.calls.clear()
+        await bot.settle()
+        assert await flow.refresh_daily_card(now) == "updated"
+        third = (await seed.add(db, seed.local(2026, 11, 24, 9, 40), phenomenon="ageing"))[0]
+        assert await flow.refresh_daily_card(now) == "updated"
+        assert await flow.refresh_daily_card(now) == "unchanged"
+        await bot.settle()
+        new_posts = [c for c in connector.calls if c.method == "POST"]
+        updates = [c for c in connector.calls if c.method == "PUT"]
+        # one post; the first update was superseded by the second before it was sent
+        assert len(new_posts) == 1 and len(updates) == 1
+        post = await flow._outbox.by_key("daily:2026-11-24:post")
+        assert post.result_id in updates[0].path
+        assert updates[0].path.endswith(f"/activities/{post.result_activity_id}")
+        text = json.dumps(valid(updates[0].body["attachments"][0]["content"]), ensure_ascii=False)
+        for row in (first, second, third):
+            assert row.reference in text
+        assert "3 havaintoa" in text
+    finally:
+        await bot.client.close()
+
+
+async def test_acute_alerts_are_acknowledged_once_and_reminded_once(
+    db: Database, connector: FakeConnector, tmp_path: Path
+) -> None:
+    bot = await start_bot(
+        db, connector, RAKE_COUNTY=county_with_rake_channel(tmp_path, people=EXPERT)
+    )
+    try:
+        await bot.invoke(a.bot_added_to_team(connector.url), 201)
+        await bot.post(a.bot_added_personal(connector.url, user=EXPERT))
+        flow = bot.app[BOT].digests
+        created = datetime(2026, 11, 24, 8, tzinfo=UTC)
+        late, fine = await seed.add(db, created, 2, urgency="acute")
+        # nobody acknowledges within 30 minutes → one reminder to the channel and the person
+        assert await flow.remind_unacknowledged(created + timedelta(minutes=29)) == 0
+        # ... except for the one acknowledged in time
+        ack = {"rake": ACK, "reference": fine.reference, "channel": True}
+        body = await bot.invoke(a.execute(connector.url, ack, user=EXPERT, team=True))
+        card = valid(body["value"])
+        assert "Kuitattu: Testi Työntekijä" in json.dumps(card, ensure_ascii=False)
+        assert ACK not in json.dumps(card["actions"])  # the button is gone
+        assert await flow.remind_unacknowledged(created + timedelta(minutes=31)) == 2
+        assert await flow.remind_unacknowledged(created + timedelta(minutes=90)) == 0
+        connector.calls.clear()
+        await bot.settle()
+        reminders = [
+            c
+            for c in connector.cards()
+            if FI.t("fi", "acute.reminder") in json.dumps(c, ensure_ascii=False)
+        ]
+        assert len(reminders) == 2
+        assert all(late.reference in json.dumps(c) for c in reminders)
+        # a second acknowledgement keeps the first one's name; a worker may not acknowledge
+        body = await bot.invoke(a.execute(connector.url, ack, user=WORKER))
+        assert body["type"] == "application/vnd.microsoft.activity.message"
+        async with db.sessions() as session:
+            row = await session.scalar(
+                select(Observation).where(Observation.reference == fine.reference)
+            )
+            assert row is not None and row.acknowledged_by == EXPERT
+    finally:
+        await bot.client.close()
+
+
+# --- exports ---------------------------------------------------------------------------------
+
+
+async def _download(bot: BotClient, card: dict[str, Any]) -> tuple[int, bytes, dict[str, str]]:
+    url = next(x["url"] for x in card["actions"] if x["type"] == "Action.OpenUrl")
+    response = await bot.client.get(urlparse(url).path)
+    return response.status, await response.read(), dict(response.headers)
+
+
+async def test_exports_are_for_experts_read_back_and_audited(
+    db: Database, connector: FakeConnector
+) -> None:
+    await seed.week_10_dataset(db)
+    await seed.add(
+        db,
+        seed.local(2026, 3, 3),
+        contact_ok=True,
+        reporter_id="dddddddd-0000-0000-0000-000000000004",
+        description='Rivinvaihto\nja "lainaus"; puolipiste',
+        target_groups=["youth", "elderly"],
+    )
+    bot = await start_bot(db, connector, RAKE_DEV_ADMINS=ADMIN)
+    try:
+        span = {"rake": EXPORT_LINK, "from": "2026-03-02", "to": "2026-03-08"}
+        body = await bot.invoke(a.execute(connector.url, dict(span, format="xlsx"), user=EXPERT))
+        status, content, headers = await _download(bot, valid(body["value"]))
+        assert status == 200 and headers["Content-Disposition"].endswith('.xlsx"')
+        book = openpyxl.load_workbook(io.BytesIO(content), read_only=True)
+        rows = list(book.active.iter_rows(values_only=True))
+        assert list(rows[0]) == [FI.t("fi", f"export.col.{c}") for c in COLUMNS]
+        assert rows[0][:4] == ("Tunnus", "Vastaanotettu", "Havainnon laji", "Ilmiö")
+        assert len(rows) == 1 + 8
+        received = [r[1] for r in rows[1:]]
+        assert received == sorted(received) and received[0] == datetime(2026, 3, 2, 9, 0)
+        quoted = next(r for r in rows if r[5] and "lainaus" in r[5])
+        assert quoted[17] == "dddddddd-0000-0000-0000-000000000004"  # contact allowed
+        groups = [FI.t("fi", "target_group.youth"), FI.t("fi", "target_group.elderly")]
+        assert quoted[6] == ", ".join(groups)
+        assert all(r[17] in (None, "") for r in rows[1:] if r is not quoted)
+
+        body = await bot.invoke(a.execute(connector.url, dict(span, format="csv"), user=EXPERT))
+        status, content, headers = await _download(bot, body["value"])
+        assert status == 200 and headers["Content-Type"].startswith("text/csv")
+        assert content.startswith(b"\xef\xbb\xbf")  # UTF-8 with BOM, for Excel
+        table = list(csv.reader(io.StringIO(content.decode("utf-8-sig")), delimiter=";"))
+        assert table[0][0] == "Tunnus" and table[0][3] == "Ilmiö" and len(table) == 9
+        assert any(r[5] == 'Rivinvaihto\nja "lainaus"; puolipiste' for r in table)
+        assert table[1][1] == "2026-03-02 09:00"
+
+        # typed: "vienti 2026-W10 csv"
+        card = await say(bot, "vienti 2026-W10 csv", user=EXPERT)
+        assert (await _download(bot, card))[0] == 200
+
+        # non-experts get no link; a tampered or expired link is refused
+        body = await bot.invoke(a.execute(connector.url, dict(span, format="csv"), user=WORKER))
+        assert "Action.OpenUrl" not in json.dumps(body)
+        tampered = await bot.client.get(urlparse(_url(card)).path + "0")
+        assert tampered.status == 403
+        signer = bot.app[BOT].exports.signer
+        old = signer.sign({"u": EXPERT, "f": "csv", "a": "2026-03-02", "b": "2026-03-08"}, -1)
+        assert (await bot.client.get(f"/exports/{old}")).status == 403
+        # an expert removed after the link was made cannot use it
+        newcomer = "eeeeeeee-0000-0000-0000-000000000005"
+        await say(bot, f"rooli lisää {newcomer} asiantuntija", user=ADMIN)
+        card = await say(bot, "vienti 2026-W10", user=newcomer)
+        await say(bot, f"rooli poista {newcomer}", user=ADMIN)
+        assert (await _download(bot, card))[0] == 403
+
+        log = await audit(db)
+        assert (WORKER, "export.link", False) in log
+        assert log.count((EXPERT, "export", True)) == 3
+        assert (newcomer, "export", False) in log
+    finally:
+        await bot.client.close()
+
+
+def _url(card: dict[str, Any]) -> str:
+    return str(next(x["url"] for x in card["actions"] if x["type"] == "Action.OpenUrl"))
