@@ -70,8 +70,14 @@ def _change(now: int, before: int, hidden: bool) -> str:
     return f"+{delta}" if delta > 0 else str(delta) if delta < 0 else "±0"
 
 
-def _compared(now: int, before: int) -> str:
-    return f"{before} ({_change(now, before, False)})"
+def _small(value: int, hide: bool) -> bool:
+    return hide and 0 < value < SMALL
+
+
+def _compared(now: int, before: int, hide: bool) -> str:
+    """The earlier figure and the change; in a channel small figures hide both."""
+    hidden = _small(now, hide) or _small(before, hide)
+    return f"{_count(before, _small(before, hide))} ({_change(now, before, hidden)})"
 
 
 def filter_summary(ctx: Ctx, flt: DigestFilter) -> str | None:
@@ -87,10 +93,11 @@ def _bars(ctx: Ctx, lines: Sequence[Line]) -> list[dict[str, Any]]:
     shown = [x for x in lines if x.count > 0][:MAX_BARS]
     if not shown:
         return []
-    top = max(x.count for x in shown)
+    top = max([x.count for x in shown if not x.suppressed] or [1])
     rows: list[dict[str, Any]] = [text(ctx.t("digest.chart"), weight="Bolder", spacing="Medium")]
     for line in shown:
-        weight = max(1, round(100 * line.count / top))
+        # a hidden count draws no bar: its length would tell what the text hides
+        weight = 0 if line.suppressed else max(1, round(100 * line.count / top))
         bar: dict[str, Any] = {
             "type": "Column",
             "width": weight,
@@ -112,7 +119,7 @@ def _bars(ctx: Ctx, lines: Sequence[Line]) -> list[dict[str, Any]]:
                 "items": [
                     {
                         "type": "ColumnSet",
-                        "columns": [bar]
+                        "columns": ([bar] if weight else [])
                         + (
                             [{"type": "Column", "width": 100 - weight, "items": []}]
                             if weight < 100
@@ -199,19 +206,22 @@ def digest_card(
     """The digest: totals with comparisons, acute count, rising phenomena, a chart, counts by
     kind / service area / area, and the newest observations."""
     period = flt.period
-    hidden = in_channel  # only the totals are exact in a channel
+    hidden = in_channel  # small counts are not shown in a channel
     sub = " · ".join(x for x in (ctx.county_name(), filter_summary(ctx, flt)) if x)
     body: list[dict[str, Any]] = [
         *heading(ctx.t(title_key, period=period_label(ctx, period)), sub),
         facts(
             [
-                (ctx.t("digest.total"), str(figures.total)),
-                (ctx.t("digest.vs_previous"), _compared(figures.total, figures.previous_total)),
-                (ctx.t("digest.vs_year_ago"), _compared(figures.total, figures.year_ago_total)),
+                (ctx.t("digest.total"), _count(figures.total, _small(figures.total, hidden))),
                 (
-                    ctx.t("digest.acute"),
-                    _count(figures.acute, hidden and 0 < figures.acute < SMALL),
+                    ctx.t("digest.vs_previous"),
+                    _compared(figures.total, figures.previous_total, hidden),
                 ),
+                (
+                    ctx.t("digest.vs_year_ago"),
+                    _compared(figures.total, figures.year_ago_total, hidden),
+                ),
+                (ctx.t("digest.acute"), _count(figures.acute, _small(figures.acute, hidden))),
             ]
         ),
     ]

@@ -246,11 +246,13 @@ async def test_channel_cards_suppress_small_counts(
             if item.get("type") == "FactSet"
             for f in item["facts"]
         }
-        assert facts["Havaintoja"] == "7"
+        assert facts["Havaintoja"] == "7" and facts["Edellinen jakso"] == "5 (+2)"
         assert facts["Akuutteja"] == "<3"  # 1 acute
         assert facts["Hyvä käytäntö"] == "<3 (–)" and facts["Heinola"] == "<3 (–)"
         assert facts["Aikuissosiaalityö"] == "4 (-1)"  # 4 is shown
         assert '"2"' not in text and '"1"' not in text
+        bars = [c for c in _walk(card) if str(c.get("id", "")).startswith("bar-")]
+        assert bars == []  # housing (5) and mental health (2) are hidden: no bar tells them
         # the same figures pulled by an expert in personal chat are exact
         card = await say(bot, "kooste 2026-W10", user=EXPERT)
         facts = {
@@ -551,3 +553,33 @@ async def test_exports_are_for_experts_read_back_and_audited(
 
 def _url(card: dict[str, Any]) -> str:
     return str(next(x["url"] for x in card["actions"] if x["type"] == "Action.OpenUrl"))
+
+
+def test_small_totals_are_hidden_in_a_channel_with_their_changes() -> None:
+    from cards.common import Ctx
+    from cards.digest import digest_card
+    from counties import county_path, load_county
+    from dialogs.digest import Group, compute, suppress
+
+    ctx = Ctx("fi", FI, load_county(county_path("paijat-hame")))
+    one = [Group("problem", "housing", "lahti", "adult_social", "acute", 1)]
+    flt = DigestFilter(iso_week(2026, 10))
+    card = digest_card(
+        ctx, "digest.title", flt, suppress(compute(one, [], one * 4)), [], in_channel=True
+    )
+    facts = {
+        f["title"]: f["value"]
+        for i in card["body"]
+        if i.get("type") == "FactSet"
+        for f in i["facts"]
+    }
+    assert facts["Havaintoja"] == "<3" and facts["Edellinen jakso"] == "0 (–)"
+    assert facts["Vuotta aiemmin"] == "4 (–)" and facts["Akuutteja"] == "<3"
+    chat = digest_card(ctx, "digest.title", flt, compute(one, [], one * 4), [], in_channel=False)
+    facts = {
+        f["title"]: f["value"]
+        for i in chat["body"]
+        if i.get("type") == "FactSet"
+        for f in i["facts"]
+    }
+    assert facts["Havaintoja"] == "1" and facts["Vuotta aiemmin"] == "4 (-3)"

@@ -139,6 +139,38 @@ try {
     await waitText('Vartti held – recorded');
     await shot('4-held');
     result.ok = true;
+  } else if (scenario === 'digest') {
+    // The Playground's user is an expert (RAKE_DEV_EXPERTS); earlier scenarios made a report
+    // and left the language at English.
+    await page.getByText(/Tervetuloa Rake-bottiin|Welcome to the Rake bot/).last().waitFor();
+    await say('kieli fi');
+    await waitText('Kieli vaihdettu');
+    await say('kooste');
+    await waitText('Rake-kooste: viikko');
+    const digest = lastCard();
+    await digest.getByText('Havainnot ilmiöittäin').waitFor();
+    // The chart: each bar is an Adaptive Card column with the accent style (Teams' renderer
+    // drops element ids; the bars are the styled containers of 16 px minimum height).
+    const bar = digest.locator('.ac-container[style*="background-color"][style*="min-height: 16px"]').first();
+    await bar.waitFor();
+    const box = await bar.boundingBox();
+    result.barWidth = box ? Math.round(box.width) : 0;
+    result.barColour = await bar.evaluate((el) => getComputedStyle(el).backgroundColor);
+    result.references = ((await digest.innerText()).match(/RAKE-\d{4}-\d{4}/g) || []);
+    await shot('1-digest');
+    await press('Rajaa');
+    await waitText('Rajaa kooste');
+    await shot('2-filter');
+    await press('Näytä kooste');
+    await waitText('Rake-kooste:');
+    // In the team's channel: an expert makes it the Rake channel and pulls the digest there.
+    await page.getByText('Rake', { exact: true }).first().click();
+    await mention('rakekanava');
+    await waitText('Tämä kanava on nyt Rake-kanava');
+    await mention('kooste');
+    await waitText('Kanavalla alle 3 havainnon');
+    await shot('3-channel-digest');
+    result.ok = result.barWidth > 0 && result.references.length > 0;
   } else {
     throw new Error(`unknown scenario ${scenario}`);
   }

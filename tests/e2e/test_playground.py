@@ -187,3 +187,23 @@ def test_rake_vartti_is_scheduled_delivered_to_the_channel_and_recorded(stack: S
     assert team == ("family_social", "lahti")
     assert occurrence == ("held", 6, 2)
     assert outbox == [("vartti_prompt", "sent", 1)]
+
+
+def test_an_expert_pulls_the_digest_with_its_chart_in_chat_and_in_the_rake_channel(
+    stack: Stack,
+) -> None:
+    """Runs after the report and vartti scenarios (their report is in the digest)."""
+    outcome = drive(stack, "digest")
+    assert outcome["barWidth"] > 0, "the chart's bar was not drawn"
+    assert outcome["barColour"] not in ("rgba(0, 0, 0, 0)", "transparent"), outcome
+    with sqlite3.connect(stack.database) as conn:
+        reports = {r for (r,) in conn.execute("SELECT reference FROM observations")}
+        audit = conn.execute(
+            "SELECT actor, action, allowed FROM audit_log WHERE action = 'digest'"
+        ).fetchall()
+        channel = conn.execute(
+            "SELECT value FROM app_settings WHERE key = 'rake_channel'"
+        ).fetchone()
+    assert set(outcome["references"]) <= reports and outcome["references"]
+    assert audit == [(PLAYGROUND_USER, "digest", 1)] * 3
+    assert channel is not None and "channel_id" in channel[0]
