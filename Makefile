@@ -8,10 +8,11 @@ NODE_STAMP := node_modules/.installed-stamp
 PORT ?= 3978
 # Local development: the Playground's default user is an expert and a team lead (see README).
 DEV_ENV := RAKE_ENVIRONMENT=development RAKE_DEV_EXPERTS=00000000-0000-0000-0000-0000000000020 \
-	RAKE_DEV_TEAM_LEADS=00000000-0000-0000-0000-0000000000020
+	RAKE_DEV_TEAM_LEADS=00000000-0000-0000-0000-0000000000020 \
+	RAKE_DEV_ADMINS=00000000-0000-0000-0000-0000000000020
 PYTEST_ARGS ?=
 
-.PHONY: run test playground migrate lint typecheck e2e-deps chromium bench-dialog bench-fanout package clean help
+.PHONY: run test playground migrate lint typecheck e2e-deps chromium bench-dialog bench-fanout bench-digest package clean help
 
 help:
 	@echo "make run   — set up and start the bot on http://localhost:$(PORT)/api/messages"
@@ -64,6 +65,9 @@ bench-dialog: $(STAMP)
 
 bench-fanout: $(STAMP)
 	$(PY) -m bench.fanout
+
+bench-digest: $(STAMP)
+	$(PY) -m bench.digest
 
 package: $(STAMP)
 	$(PY) deploy/teams/package.py
