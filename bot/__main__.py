@@ -17,7 +17,6 @@ from aiohttp import web
 from bot.logs import configure_logging
 from bot.settings import Environment, Settings, SettingsError, load_settings
 from counties import CountyConfigError, county_path, load_county
-from storage.db import Database
 from storage.migrate import upgrade
 
 log = logging.getLogger("bot")
@@ -31,7 +30,9 @@ def _fail(message: str) -> int:
 
 
 async def _migrate(settings: Settings) -> None:
-    db = Database.from_url(settings.database_url)
+    from bot.services import database_for  # imports the SDK: only where needed
+
+    db = database_for(settings)
     try:
         await upgrade(db)
     finally:
@@ -55,9 +56,10 @@ async def _tick(settings: Settings) -> dict[str, str]:
 
 
 async def _outbox(settings: Settings, statuses: list[str], limit: int) -> str:
+    from bot.services import database_for  # imports the SDK: only where needed
     from storage.outbox import Outbox
 
-    db = Database.from_url(settings.database_url)
+    db = database_for(settings)
     try:
         outbox = Outbox(db)
         counts = await outbox.counts()

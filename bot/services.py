@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Any
 
 from botbuilder.core import ConversationState, UserState
 
@@ -13,9 +14,32 @@ from counties import County, county_path, load_county
 from i18n import Catalog
 from storage.conversations import ConversationRepository
 from storage.db import Database
+from storage.entra import EntraPassword
 from storage.kv import KeyValueStore
 from storage.reports import DraftRepository, ObservationRepository
 from storage.roles import RoleRepository, SettingsRepository
+
+
+def database_for(settings: Settings, credential: Any = None) -> Database:
+    """The database of these settings; with RAKE_DATABASE_AUTH=entra, every new connection
+    logs in with a fresh-enough Entra token of the managed identity (no password anywhere)."""
+    if settings.database_auth != "entra":
+        if settings.database_url.startswith("postgresql") and settings.database_ssl != "prefer":
+            return Database.from_url(
+                settings.database_url, connect_args={"ssl": settings.database_ssl}
+            )
+        return Database.from_url(settings.database_url)
+    if credential is None:
+        from azure.identity.aio import DefaultAzureCredential
+
+        credential = DefaultAzureCredential(
+            managed_identity_client_id=settings.database_client_id or None
+        )
+    ssl = "require" if settings.database_ssl == "prefer" else settings.database_ssl
+    password = EntraPassword(credential)
+    db = Database.from_url(settings.database_url, connect_args={"password": password, "ssl": ssl})
+    db.token_source = password
+    return db
 
 
 @dataclass
@@ -45,7 +69,7 @@ class Services:
                     "admins": [*county.admins, *settings.dev_admins],
                 }
             )
-        db = db or Database.from_url(settings.database_url)
+        db = db or database_for(settings)
         storage = SqlStorage(KeyValueStore(db))
         return cls(
             settings=settings,

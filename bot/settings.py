@@ -44,6 +44,16 @@ class Settings(BaseSettings):
     database_url: str = Field(
         "sqlite+aiosqlite:///./data/rake.db", validation_alias=_alias("RAKE_DATABASE_URL")
     )
+    # "entra": log in to PostgreSQL with a Microsoft Entra token of the managed identity
+    # (DefaultAzureCredential), fetched per new connection and refreshed before expiry.
+    database_auth: Literal["password", "entra"] = Field(
+        "password", validation_alias=_alias("RAKE_DATABASE_AUTH")
+    )
+    # The user-assigned managed identity's client id (else AZURE_CLIENT_ID / the default one).
+    database_client_id: str = Field("", validation_alias=_alias("RAKE_DATABASE_CLIENT_ID"))
+    database_ssl: Literal["require", "prefer", "disable"] = Field(
+        "prefer", validation_alias=_alias("RAKE_DATABASE_SSL")
+    )
     host: str = Field("127.0.0.1", validation_alias=_alias("RAKE_HOST"))
     port: int = Field(3978, ge=1, le=65535, validation_alias=_alias("PORT", "RAKE_PORT"))
     county: str = Field("paijat-hame", min_length=1, validation_alias=_alias("RAKE_COUNTY"))
@@ -102,6 +112,12 @@ class Settings(BaseSettings):
         if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
             raise ValueError("use sqlite+aiosqlite:///path or postgresql+asyncpg://host/db")
         return value
+
+    @model_validator(mode="after")
+    def _entra_is_for_postgresql(self) -> Settings:
+        if self.database_auth == "entra" and not self.database_url.startswith("postgresql"):
+            raise ValueError("RAKE_DATABASE_AUTH=entra needs a PostgreSQL RAKE_DATABASE_URL")
+        return self
 
     @model_validator(mode="after")
     def _production_needs_credentials(self) -> Settings:

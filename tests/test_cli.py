@@ -120,3 +120,67 @@ async def test_shutdown_lets_the_turn_in_flight_finish(tmp_path: Path) -> None:
         if proc.returncode is None:
             proc.kill()
         await connector.close()
+
+
+async def test_export_from_the_command_line_is_written_and_audited(tmp_path: Path) -> None:
+    import csv
+
+    import openpyxl
+
+    from storage.db import Database
+    from storage.migrate import upgrade
+    from tests import seed
+
+    url = f"sqlite+aiosqlite:///{tmp_path / 'export.db'}"
+    db = Database.from_url(url)
+    await upgrade(db)
+    await seed.add(db, seed.local(2026, 1, 1, 0, 5), 2)
+    await seed.add(db, seed.local(2026, 3, 31, 23, 55), phenomenon="digital")
+    await seed.add(db, seed.local(2026, 4, 1, 0, 5))  # outside the period
+    await db.dispose()
+    out = tmp_path / "q1.xlsx"
+    result = await asyncio.to_thread(
+        cli,
+        "export",
+        "--from",
+        "2026-01-01",
+        "--to",
+        "2026-03-31",
+        "--format",
+        "xlsx",
+        "--out",
+        str(out),
+        RAKE_DATABASE_URL=url,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "3 observations written" in result.stdout
+    rows = list(openpyxl.load_workbook(out, read_only=True).active.iter_rows(values_only=True))
+    assert rows[0][0] == "Tunnus" and len(rows) == 4
+    csv_out = tmp_path / "q1.csv"
+    result = await asyncio.to_thread(
+        cli,
+        "export",
+        "--from",
+        "2026-01-01",
+        "--to",
+        "2026-03-31",
+        "--format",
+        "csv",
+        "--out",
+        str(csv_out),
+        RAKE_DATABASE_URL=url,
+    )
+    assert result.returncode == 0, result.stderr
+    raw = csv_out.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    table = list(csv.reader(raw.decode("utf-8-sig").splitlines(), delimiter=";"))
+    assert table[0][:2] == ["Tunnus", "Vastaanotettu"] and len(table) == 4
+    with sqlite3.connect(tmp_path / "export.db") as conn:
+        entries = conn.execute("SELECT actor, action, target FROM audit_log").fetchall()
+    assert len(entries) == 2 and all(e[0].startswith("cli:") and e[1] == "export" for e in entries)
+    bad = await asyncio.to_thread(
+        cli, "export", "--from", "2026-03-31", "--to", "2026-01-01", RAKE_DATABASE_URL=url
+    )
+    assert (
+        bad.returncode == 2 and "before the start" in bad.stderr and "Traceback" not in bad.stderr
+    )
