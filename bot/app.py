@@ -13,6 +13,7 @@ from botbuilder.integration.aiohttp import ConfigurationBotFrameworkAuthenticati
 from bot.adapter import RakeAdapter
 from bot.handler import RakeBot
 from bot.logs import TurnLogger, exception_summary
+from bot.metrics import Metrics
 from bot.outbox_worker import OutboxWorker
 from bot.proactive import Messenger
 from bot.ratelimit import RateLimiter
@@ -37,10 +38,12 @@ SCHEDULER = web.AppKey("scheduler", Scheduler)
 OUTBOX_WORKER = web.AppKey("outbox_worker", OutboxWorker)
 
 
-def build_adapter(settings: Settings, catalog: Catalog, default_lang: Lang) -> RakeAdapter:
+def build_adapter(
+    settings: Settings, catalog: Catalog, default_lang: Lang, metrics: Metrics | None = None
+) -> RakeAdapter:
     auth = ConfigurationBotFrameworkAuthentication(settings.bot_framework_config())
     adapter = RakeAdapter(auth, settings.send_timeout_s)
-    adapter.use(TurnLogger())
+    adapter.use(TurnLogger(metrics))
 
     async def on_error(context: TurnContext, error: Exception) -> None:
         log.error("turn failed: %s", exception_summary(error))
@@ -56,10 +59,69 @@ def build_adapter(settings: Settings, catalog: Catalog, default_lang: Lang) -> R
     return adapter
 
 
+def tenant_of(body: Any) -> str | None:
+    if not isinstance(body, dict):
+        return None
+    conversation = body.get("conversation")
+    if isinstance(conversation, dict) and isinstance(conversation.get("tenantId"), str):
+        return str(conversation["tenantId"])
+    channel_data = body.get("channelData")
+    tenant = channel_data.get("tenant") if isinstance(channel_data, dict) else None
+    if isinstance(tenant, dict) and isinstance(tenant.get("id"), str):
+        return str(tenant["id"])
+    return None
+
+
 async def messages(request: web.Request) -> web.StreamResponse:
     if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
         raise web.HTTPRequestEntityTooLarge(MAX_BODY_BYTES, request.content_length)
+    services = request.app[SERVICES]
+    allowed = services.settings.allowed_tenants
+    if allowed:
+        try:
+            body = await request.json()  # aiohttp keeps the body: the adapter reads it again
+        except ValueError:
+            raise web.HTTPBadRequest(reason="the body is not JSON") from None
+        tenant = tenant_of(body)
+        if tenant not in allowed:
+            services.metrics.inc("rake_refused_tenant_total", "Activities from other tenants")
+            log.warning("refused an activity from a tenant that is not allowed: %s", tenant)
+            return web.json_response({"error": "tenant not allowed"}, status=403)
     return await request.app[ADAPTER].process(request, request.app[BOT])
+
+
+async def metrics(request: web.Request) -> web.Response:
+    """Prometheus text: turns and latency, deliveries, digests and summaries made here; the
+    outbox depth and stored summaries (shared by all replicas) read at scrape time."""
+    services = request.app[SERVICES]
+    token = services.settings.metrics_token.get_secret_value()
+    if token and request.headers.get("Authorization") != f"Bearer {token}":
+        return web.json_response({"error": "unauthorised"}, status=401)
+    gauges: list[tuple[str, str, tuple[tuple[str, str], ...], float]] = []
+    try:
+        counts = await request.app[OUTBOX_WORKER].outbox.counts()
+        for status in ("pending", "claimed", "sending", "sent", "failed", "dead", "uncertain"):
+            gauges.append(
+                (
+                    "rake_outbox_items",
+                    "Outbox items by status",
+                    (("status", status),),
+                    counts.get(status, 0),
+                )
+            )
+        for kind, n in (await request.app[BOT].digests.repo.summary_counts()).items():
+            gauges.append(("rake_summaries_stored", "Summaries stored", (("kind", kind),), n))
+    except Exception as exc:  # the database may be away; the process metrics still count
+        log.warning("metrics: database unreachable: %s", exception_summary(exc))
+        gauges.append(("rake_database_up", "Database reachable at scrape", (), 0))
+    else:
+        gauges.append(("rake_database_up", "Database reachable at scrape", (), 1))
+    source = services.db.token_source
+    if source is not None:
+        gauges.append(("rake_db_tokens_fetched", "Entra tokens fetched", (), source.fetched))
+    return web.Response(
+        text=services.metrics.render(gauges), content_type="text/plain", charset="utf-8"
+    )
 
 
 async def healthz(_request: web.Request) -> web.Response:
@@ -158,7 +220,9 @@ async def export_download(request: web.Request) -> web.StreamResponse:
 def create_app(settings: Settings, db: Database | None = None) -> web.Application:
     app = web.Application(client_max_size=MAX_BODY_BYTES, middlewares=[json_errors])
     services = Services.build(settings, db)
-    adapter = build_adapter(settings, services.catalog, resolve_lang(services.county.languages[0]))
+    adapter = build_adapter(
+        settings, services.catalog, resolve_lang(services.county.languages[0]), services.metrics
+    )
     messenger = Messenger(adapter, services)
     app[SERVICES] = services
     app[ADAPTER] = adapter
@@ -197,4 +261,5 @@ def create_app(settings: Settings, db: Database | None = None) -> web.Applicatio
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
     app.router.add_get("/exports/{token}", export_download)
+    app.router.add_get("/metrics", metrics)
     return app

@@ -115,6 +115,7 @@ class DigestFlow:
         )
 
     async def _digest(self, ctx: Ctx, flt: DigestFilter, in_channel: bool) -> Card:
+        self._s.metrics.inc("rake_digests_total", "Digests pulled by experts")
         figures = await self.figures(flt)
         if in_channel:
             suppress(figures)
@@ -231,6 +232,7 @@ class DigestFlow:
             rhythm.value, period, self._s.county.id, stored_figures, item
         )
         if stored.created:
+            self._s.metrics.inc("rake_summaries_total", "Summaries made", kind=rhythm.value)
             log.info(
                 "summary %s %s made (%d observations)",
                 rhythm.value,

@@ -10,6 +10,12 @@ from collections.abc import Awaitable, Callable
 
 from botbuilder.core import Middleware, TurnContext
 
+from bot.metrics import Metrics
+
+_TYPES = frozenset(
+    {"message", "invoke", "conversationUpdate", "installationUpdate", "messageReaction", "event"}
+)
+
 
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
@@ -48,11 +54,25 @@ def exception_summary(exc: BaseException) -> str:
     return f"{type(exc).__name__} at {where}"
 
 
-class TurnLogger(Middleware):
-    """One line per turn: type, invoke name, conversation type and duration. No text, no values."""
+# Invoke names Teams sends; anything else is counted as "other" (no unbounded metric labels).
+KNOWN_INVOKES = frozenset(
+    {
+        "adaptiveCard/action",
+        "task/fetch",
+        "task/submit",
+        "composeExtension/fetchTask",
+        "composeExtension/submitAction",
+    }
+)
 
-    def __init__(self) -> None:
+
+class TurnLogger(Middleware):
+    """One line per turn: type, invoke name, conversation type and duration. No text, no values.
+    With metrics, also the turn count and latency by activity type and invoke name."""
+
+    def __init__(self, metrics: Metrics | None = None) -> None:
         self._log = logging.getLogger("rake.turn")
+        self._metrics = metrics
 
     async def on_turn(self, context: TurnContext, logic: Callable[[], Awaitable[None]]) -> None:
         started = time.perf_counter()
@@ -60,6 +80,17 @@ class TurnLogger(Middleware):
             await logic()
         finally:
             activity = context.activity
+            seconds = time.perf_counter() - started
+            if self._metrics is not None:
+                name = activity.name if activity.name in KNOWN_INVOKES else ""
+                kind = activity.type if activity.type in _TYPES else "other"
+                self._metrics.observe(
+                    "rake_turn_seconds",
+                    "Turns handled and their latency",
+                    seconds,
+                    type=kind,
+                    name=name or ("other" if activity.name else ""),
+                )
             self._log.info(
                 "turn",
                 extra={

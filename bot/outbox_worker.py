@@ -102,18 +102,31 @@ class OutboxWorker:
             else:
                 result = await self._messenger.send_personal(target, item.payload["card"])
         except ErrorResponseException as exc:
-            await self._failed(item, attempts, exc, status_of(exc))
+            status = status_of(exc)
+            self._count(item, "retry" if status in RETRYABLE else "failed")
+            await self._failed(item, attempts, exc, status)
             return
         except (ClientRequestError, TimeoutError, OSError) as exc:  # no answer: again later
+            self._count(item, "retry")
             await self.outbox.retry(
                 item.id, attempts, retry_delay(exc, attempts), exception_summary(exc)
             )
             return
         except Exception as exc:  # a bug or a malformed payload: do not loop on it
+            self._count(item, "failed")
             log.error("outbox item %d failed: %s", item.id, exception_summary(exc))
             await self.outbox.failed(item.id, exception_summary(exc))
             return
+        self._count(item, "superseded" if result == "superseded" else "sent")
         await self.outbox.sent(item.id, result, activity_id)
+
+    def _count(self, item: Item, result: str) -> None:
+        self._s.metrics.inc(
+            "rake_deliveries_total",
+            "Delivery attempts by kind and result",
+            kind=item.kind,
+            result=result,
+        )
 
     async def _update(self, item: Item, target: Reference) -> str | None:
         """Replace a posted card; skipped when a later update of the same card is queued."""

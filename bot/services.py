@@ -8,6 +8,7 @@ from typing import Any
 
 from botbuilder.core import ConversationState, UserState
 
+from bot.metrics import Metrics
 from bot.settings import Settings
 from bot.state import SqlStorage
 from counties import County, county_path, load_county
@@ -57,6 +58,7 @@ class Services:
     roles: RoleRepository
     app_settings: SettingsRepository
     known_refs: set[str] = field(default_factory=set)  # personal refs stored by this process
+    metrics: Metrics = field(default_factory=Metrics)
 
     @classmethod
     def build(cls, settings: Settings, db: Database | None = None) -> Services:

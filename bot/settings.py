@@ -79,6 +79,10 @@ class Settings(BaseSettings):
     dev_experts: CommaList = Field([], validation_alias=_alias("RAKE_DEV_EXPERTS"))
     dev_team_leads: CommaList = Field([], validation_alias=_alias("RAKE_DEV_TEAM_LEADS"))
     dev_admins: CommaList = Field([], validation_alias=_alias("RAKE_DEV_ADMINS"))
+    # Activities from other Entra tenants are refused (403). Required in production.
+    allowed_tenants: CommaList = Field([], validation_alias=_alias("RAKE_ALLOWED_TENANTS"))
+    # If set, /metrics asks for "Authorization: Bearer <token>".
+    metrics_token: SecretStr = Field(SecretStr(""), validation_alias=_alias("RAKE_METRICS_TOKEN"))
     # Where the bot is reached from the experts' browsers (export download links).
     public_url: str = Field("", validation_alias=_alias("RAKE_PUBLIC_URL"))
     # Signs the short-lived export links; every replica needs the same one. Required in
@@ -95,7 +99,9 @@ class Settings(BaseSettings):
     )
     daily_card_every_s: float = Field(60, gt=0, validation_alias=_alias("RAKE_DAILY_CARD_EVERY"))
 
-    @field_validator("dev_experts", "dev_team_leads", "dev_admins", mode="before")
+    @field_validator(
+        "dev_experts", "dev_team_leads", "dev_admins", "allowed_tenants", mode="before"
+    )
     @classmethod
     def _split(cls, value: Any) -> Any:
         if isinstance(value, str):
@@ -143,6 +149,8 @@ class Settings(BaseSettings):
             missing.append("RAKE_EXPORT_SECRET (32 characters at least)")
         if not self.public_url.startswith("https://"):
             missing.append("RAKE_PUBLIC_URL (https://…)")
+        if not self.allowed_tenants:
+            missing.append("RAKE_ALLOWED_TENANTS (the county's Entra tenant id)")
         if missing:
             raise ValueError("production settings missing: " + ", ".join(missing))
         return self

@@ -225,6 +225,11 @@ class DigestRepository:
                 found.setdefault(obs_id, []).append((kind, key))
         return found
 
+    async def summary_counts(self) -> dict[str, int]:
+        stmt = select(SUMMARIES.c.kind, func.count()).group_by(SUMMARIES.c.kind)
+        async with self._db.engine.connect() as conn:
+            return {kind: int(n) for kind, n in await conn.execute(stmt)}
+
     async def summaries_per_year(self, year: int) -> int:
         """The counties' metric "summaries/year" (periodic summaries, not weekly digests)."""
         stmt = select(func.count()).where(

@@ -39,10 +39,14 @@ def test_production_with_managed_identity_needs_tenant_not_password() -> None:
     assert not ok.auth_disabled
 
 
-EXPORT_LINKS = {"RAKE_EXPORT_SECRET": "s" * 32, "RAKE_PUBLIC_URL": "https://rake.example.fi"}
+EXPORT_LINKS = {
+    "RAKE_EXPORT_SECRET": "s" * 32,
+    "RAKE_PUBLIC_URL": "https://rake.example.fi",
+    "RAKE_ALLOWED_TENANTS": "11111111-2222-3333-4444-555555555555",
+}
 
 
-def test_production_needs_a_shared_export_secret_and_a_public_https_url() -> None:
+def test_production_needs_export_secret_public_https_url_and_allowed_tenants() -> None:
     base = {
         "RAKE_ENVIRONMENT": "production",
         "MicrosoftAppId": "x",
@@ -50,11 +54,14 @@ def test_production_needs_a_shared_export_secret_and_a_public_https_url() -> Non
     }
     with pytest.raises(SettingsError) as err:
         load_settings(**base)
-    assert "RAKE_EXPORT_SECRET" in str(err.value) and "RAKE_PUBLIC_URL" in str(err.value)
+    for name in ("RAKE_EXPORT_SECRET", "RAKE_PUBLIC_URL", "RAKE_ALLOWED_TENANTS"):
+        assert name in str(err.value)
     with pytest.raises(SettingsError, match="RAKE_EXPORT_SECRET"):
-        load_settings(**base, RAKE_EXPORT_SECRET="short", RAKE_PUBLIC_URL="https://x.fi")
+        load_settings(**{**base, **EXPORT_LINKS, "RAKE_EXPORT_SECRET": "short"})
     with pytest.raises(SettingsError, match="RAKE_PUBLIC_URL"):
-        load_settings(**base, RAKE_EXPORT_SECRET="s" * 32, RAKE_PUBLIC_URL="http://x.fi")
+        load_settings(**{**base, **EXPORT_LINKS, "RAKE_PUBLIC_URL": "http://x.fi"})
+    with pytest.raises(SettingsError, match="RAKE_ALLOWED_TENANTS"):
+        load_settings(**{**base, **EXPORT_LINKS, "RAKE_ALLOWED_TENANTS": ""})
     assert load_settings(**base, **EXPORT_LINKS).base_url() == "https://rake.example.fi"
 
 

@@ -1,0 +1,85 @@
+"""Production hardening: tenant allow-list, /metrics, JSON logs without observation text."""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import UTC
+from pathlib import Path
+
+from bot.app import BOT
+from bot.logs import JsonFormatter
+from storage.db import Database
+from tests import activities as a
+from tests import seed
+from tests.conftest import start_bot
+from tests.fake_connector import FakeConnector
+from tests.test_digests import county_with_rake_channel, fixed
+
+
+async def test_activities_from_other_tenants_are_refused(
+    db: Database, connector: FakeConnector
+) -> None:
+    bot = await start_bot(db, connector, RAKE_ALLOWED_TENANTS=f"{a.TENANT}, other-county")
+    try:
+        await bot.invoke(a.message(connector.url, "apua"), 201)
+        stranger = a.message(connector.url, "apua")
+        stranger["conversation"]["tenantId"] = "99999999-9999-9999-9999-999999999999"
+        stranger["channelData"]["tenant"]["id"] = "99999999-9999-9999-9999-999999999999"
+        before = len(connector.calls)
+        status, body = await bot.post(stranger)
+        assert (status, body) == (403, {"error": "tenant not allowed"})
+        assert len(connector.calls) == before  # nothing was answered
+        no_tenant = a.message(connector.url, "apua")
+        del no_tenant["conversation"]["tenantId"]
+        del no_tenant["channelData"]["tenant"]
+        assert (await bot.post(no_tenant))[0] == 403
+        metrics = await (await bot.client.get("/metrics")).text()
+        assert "rake_refused_tenant_total 2" in metrics
+    finally:
+        await bot.client.close()
+
+
+async def test_metrics_count_turns_deliveries_and_summaries(
+    db: Database, connector: FakeConnector, tmp_path: Path
+) -> None:
+    await seed.week_10_dataset(db)
+    bot = await start_bot(
+        db,
+        connector,
+        RAKE_COUNTY=county_with_rake_channel(tmp_path),
+        RAKE_METRICS_TOKEN="scrape-secret",
+    )
+    try:
+        await bot.invoke(a.bot_added_to_team(connector.url), 201)
+        await bot.invoke(a.message(connector.url, "apua"), 201)
+        await bot.invoke(a.execute(connector.url, {"rake": "reports.mine"}))
+        bot.app[BOT].digests.clock = fixed(seed.local(2026, 3, 9, 8, 1).astimezone(UTC))
+        assert await bot.app[BOT].digests.post_due_summaries() == 1
+        assert (await bot.client.get("/metrics")).status == 401
+        headers = {"Authorization": "Bearer scrape-secret"}
+        before = await (await bot.client.get("/metrics", headers=headers)).text()
+        assert 'rake_outbox_items{status="pending"} 1' in before
+        await bot.settle()
+        text = await (await bot.client.get("/metrics", headers=headers)).text()
+        assert 'rake_turn_seconds_count{name="",type="message"} 1' in text
+        assert 'rake_turn_seconds_count{name="adaptiveCard/action",type="invoke"} 1' in text
+        assert 'rake_turn_seconds_bucket{name="",type="message",le="+Inf"} 1' in text
+        assert 'rake_deliveries_total{kind="summary",result="sent"} 1' in text
+        assert 'rake_summaries_total{kind="weekly"} 1' in text
+        assert 'rake_summaries_stored{kind="weekly"} 1' in text
+        assert 'rake_outbox_items{status="pending"} 0' in text
+        assert "rake_database_up 1" in text
+        for line in text.splitlines():  # the exposition format: comments or "name{…} value"
+            assert line.startswith("#") or float(line.rsplit(" ", 1)[1]) >= 0
+    finally:
+        await bot.client.close()
+
+
+def test_json_log_lines_carry_fields_and_no_text() -> None:
+    record = logging.LogRecord("rake.turn", logging.INFO, __file__, 1, "turn", None, None)
+    record.activity_type = "message"
+    record.duration_ms = 3.2
+    line = json.loads(JsonFormatter().format(record))
+    assert line["message"] == "turn" and line["activity_type"] == "message"
+    assert line["level"] == "INFO" and "time" in line
