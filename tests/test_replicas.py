@@ -126,7 +126,9 @@ async def test_three_replicas_store_each_report_once_and_deliver_each_prompt_onc
         ports = [free_port() for _ in range(3)]
         procs = [start(url, port, log) for port in ports]
         async with aiohttp.ClientSession() as session:
-            await asyncio.gather(*(ready(session, p, proc) for p, proc in zip(ports, procs)))
+            await asyncio.gather(
+                *(ready(session, p, proc) for p, proc in zip(ports, procs, strict=True))
+            )
             # reports spread over all three while the fan-out starts
             first = await asyncio.gather(
                 *(one_report(session, ports, connector.url, n) for n in range(REPORTS))
