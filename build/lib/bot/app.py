@@ -1,0 +1,265 @@
+"""The aiohttp application: /api/messages, /healthz, /readyz. Thin wiring, no globals."""
+
+from __future__ import annotations
+
+import gc
+import logging
+from typing import Any
+
+from aiohttp import web
+from botbuilder.core import TurnContext
+from botbuilder.integration.aiohttp import ConfigurationBotFrameworkAuthentication
+
+from bot.adapter import RakeAdapter
+from bot.handler import RakeBot
+from bot.logs import TurnLogger, exception_summary
+from bot.metrics import Metrics
+from bot.outbox_worker import OutboxWorker
+from bot.proactive import Messenger
+from bot.ratelimit import RateLimiter
+from bot.scheduler import Job, Scheduler
+from bot.services import Services
+from bot.settings import Settings
+from i18n import Catalog, Lang, resolve_lang
+from storage.db import Database
+from storage.migrate import current_revision, head_revision, upgrade
+
+log = logging.getLogger(__name__)
+MAX_BODY_BYTES = 256 * 1024
+GC_THRESHOLDS = (20_000, 20, 20)
+
+
+SERVICES = web.AppKey("services", Services)
+ADAPTER = web.AppKey("adapter", RakeAdapter)
+BOT = web.AppKey("bot", RakeBot)
+MESSENGER = web.AppKey("messenger", Messenger)
+HEAD_REVISION = web.AppKey("head_revision", str)
+SCHEDULER = web.AppKey("scheduler", Scheduler)
+OUTBOX_WORKER = web.AppKey("outbox_worker", OutboxWorker)
+
+
+def build_adapter(
+    settings: Settings, catalog: Catalog, default_lang: Lang, metrics: Metrics | None = None
+) -> RakeAdapter:
+    auth = ConfigurationBotFrameworkAuthentication(settings.bot_framework_config())
+    adapter = RakeAdapter(auth, settings.send_timeout_s)
+    adapter.use(TurnLogger(metrics))
+
+    async def on_error(context: TurnContext, error: Exception) -> None:
+        log.error("turn failed: %s", exception_summary(error))
+        try:
+            lang = resolve_lang(context.activity.locale, default_lang)
+            await context.send_activity(catalog.t(lang, "error.internal"))
+        except Exception as send_error:  # the connector may be the reason
+            log.warning(
+                "could not tell the user about the error: %s", exception_summary(send_error)
+            )
+
+    adapter.on_turn_error = on_error
+    return adapter
+
+
+def tenant_of(body: Any) -> str | None:
+    if not isinstance(body, dict):
+        return None
+    conversation = body.get("conversation")
+    if isinstance(conversation, dict) and isinstance(conversation.get("tenantId"), str):
+        return str(conversation["tenantId"])
+    channel_data = body.get("channelData")
+    tenant = channel_data.get("tenant") if isinstance(channel_data, dict) else None
+    if isinstance(tenant, dict) and isinstance(tenant.get("id"), str):
+        return str(tenant["id"])
+    return None
+
+
+async def messages(request: web.Request) -> web.StreamResponse:
+    if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
+        raise web.HTTPRequestEntityTooLarge(MAX_BODY_BYTES, request.content_length)
+    services = request.app[SERVICES]
+    allowed = services.settings.allowed_tenants
+    if allowed:
+        try:
+            body = await request.json()  # aiohttp keeps the body: the adapter reads it again
+        except ValueError:
+            raise web.HTTPBadRequest(reason="the body is not JSON") from None
+        tenant = tenant_of(body)
+        if tenant not in allowed:
+            services.metrics.inc("rake_refused_tenant_total", "Activities from other tenants")
+            log.warning("refused an activity from a tenant that is not allowed: %s", tenant)
+            return web.json_response({"error": "tenant not allowed"}, status=403)
+    return await request.app[ADAPTER].process(request, request.app[BOT])
+
+
+async def metrics(request: web.Request) -> web.Response:
+    """Prometheus text: turns and latency, deliveries, digests and summaries made here; the
+    outbox depth and stored summaries (shared by all replicas) read at scrape time."""
+    services = request.app[SERVICES]
+    token = services.settings.metrics_token.get_secret_value()
+    if token and request.headers.get("Authorization") != f"Bearer {token}":
+        return web.json_response({"error": "unauthorised"}, status=401)
+    gauges: list[tuple[str, str, tuple[tuple[str, str], ...], float]] = []
+    try:
+        counts = await request.app[OUTBOX_WORKER].outbox.counts()
+        for status in ("pending", "claimed", "sending", "sent", "failed", "dead", "uncertain"):
+            gauges.append(
+                (
+                    "rake_outbox_items",
+                    "Outbox items by status",
+                    (("status", status),),
+                    counts.get(status, 0),
+                )
+            )
+        for kind, n in (await request.app[BOT].digests.repo.summary_counts()).items():
+            gauges.append(("rake_summaries_stored", "Summaries stored", (("kind", kind),), n))
+    except Exception as exc:  # the database may be away; the process metrics still count
+        log.warning("metrics: database unreachable: %s", exception_summary(exc))
+        gauges.append(("rake_database_up", "Database reachable at scrape", (), 0))
+    else:
+        gauges.append(("rake_database_up", "Database reachable at scrape", (), 1))
+    source = services.db.token_source
+    if source is not None:
+        gauges.append(("rake_db_tokens_fetched", "Entra tokens fetched", (), source.fetched))
+    return web.Response(
+        text=services.metrics.render(gauges), content_type="text/plain", charset="utf-8"
+    )
+
+
+async def healthz(_request: web.Request) -> web.Response:
+    return web.json_response({"status": "alive"})
+
+
+async def readyz(request: web.Request) -> web.Response:
+    services = request.app[SERVICES]
+    try:
+        revision = await current_revision(services.db)
+    except Exception as exc:
+        log.warning("readiness: database unreachable: %s", exception_summary(exc))
+        return web.json_response({"status": "database unreachable"}, status=503)
+    head = request.app[HEAD_REVISION]
+    if revision != head:
+        return web.json_response(
+            {"status": "migrations pending", "current": revision, "head": head}, status=503
+        )
+    return web.json_response({"status": "ready", "revision": revision})
+
+
+@web.middleware
+async def json_errors(request: web.Request, handler: Any) -> web.StreamResponse:
+    """4xx answers carry a JSON reason; anything unexpected is a logged 500 without details."""
+    try:
+        return await handler(request)
+    except web.HTTPException as exc:
+        if exc.status < 400 or exc.content_type == "application/json":
+            raise
+        return web.json_response({"error": exc.reason}, status=exc.status)
+    except Exception as exc:
+        log.error("request failed: %s", exception_summary(exc))
+        return web.json_response({"error": "internal error"}, status=500)
+
+
+def build_jobs(services: Services, bot: RakeBot, worker: OutboxWorker) -> list[Job]:
+    async def plan_vartti() -> int:
+        planned = await bot.vartti.plan_due()
+        if planned:
+            worker.wake()
+        return planned
+
+    async def summaries() -> int:
+        made = await bot.digests.post_due_summaries()
+        if made:
+            worker.wake()
+        return made
+
+    async def daily_card() -> str:
+        outcome = await bot.digests.refresh_daily_card()
+        if outcome in ("posted", "updated"):
+            worker.wake()
+        return outcome
+
+    async def acute_reminders() -> int:
+        reminded = await bot.digests.remind_unacknowledged()
+        if reminded:
+            worker.wake()
+        return reminded
+
+    return [
+        Job("vartti-plan", 30, plan_vartti),
+        Job("summaries", 60, summaries),
+        Job("rake-daily-card", services.settings.daily_card_every_s, daily_card),
+        Job("acute-reminders", 60, acute_reminders),
+        Job("purge-expired-drafts", 3600, services.drafts.purge_expired),
+    ]
+
+
+async def export_download(request: web.Request) -> web.StreamResponse:
+    """A signed, short-lived export link (made for an expert in Teams; see bot.export_flow)."""
+    bot: RakeBot = request.app[BOT]
+    made = await bot.exports.download(request.match_info["token"])
+    if made is None:
+        return web.json_response({"error": "the link is invalid or has expired"}, status=403)
+    path, name, content_type = made
+    try:
+        response = web.StreamResponse(
+            headers={
+                "Content-Type": content_type,
+                "Content-Disposition": f'attachment; filename="{name}"',
+                "Cache-Control": "no-store",
+                "Content-Length": str(path.stat().st_size),
+            }
+        )
+        await response.prepare(request)
+        with path.open("rb") as handle:
+            while chunk := handle.read(256 * 1024):
+                await response.write(chunk)
+        await response.write_eof()
+        return response
+    finally:
+        path.unlink(missing_ok=True)
+
+
+def create_app(settings: Settings, db: Database | None = None) -> web.Application:
+    app = web.Application(client_max_size=MAX_BODY_BYTES, middlewares=[json_errors])
+    services = Services.build(settings, db)
+    adapter = build_adapter(
+        settings, services.catalog, resolve_lang(services.county.languages[0]), services.metrics
+    )
+    messenger = Messenger(adapter, services)
+    app[SERVICES] = services
+    app[ADAPTER] = adapter
+    app[MESSENGER] = messenger
+    worker = OutboxWorker(services, messenger, RateLimiter(settings.send_rate_per_second))
+    app[OUTBOX_WORKER] = worker
+    app[BOT] = RakeBot(services, messenger, worker)
+    app[HEAD_REVISION] = head_revision()
+    app[SCHEDULER] = scheduler = Scheduler(build_jobs(services, app[BOT], worker))
+
+    async def on_startup(app: web.Application) -> None:
+        if settings.migrate_on_start:
+            await upgrade(services.db)
+        # Everything loaded at start-up (SDK, schemas, catalogs) lives for the whole process:
+        # keep it out of the collector's generations, and collect young objects less often,
+        # so a turn does not pay for a full collection of long-lived objects.
+        gc.collect()
+        gc.freeze()
+        gc.set_threshold(*GC_THRESHOLDS)
+        if settings.scheduler:
+            scheduler.start()
+            worker.start()
+
+    async def on_shutdown(app: web.Application) -> None:
+        await scheduler.stop()
+        await messenger.drain()
+        await worker.stop()  # releases claims not yet attempted
+
+    async def on_cleanup(app: web.Application) -> None:
+        await services.db.dispose()
+
+    app.on_startup.append(on_startup)
+    app.on_shutdown.append(on_shutdown)
+    app.on_cleanup.append(on_cleanup)
+    app.router.add_post("/api/messages", messages)
+    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/readyz", readyz)
+    app.router.add_get("/exports/{token}", export_download)
+    app.router.add_get("/metrics", metrics)
+    return app

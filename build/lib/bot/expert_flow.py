@@ -1,0 +1,50 @@
+"""What only the county's Rake experts may see: observation texts (audited)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from bot.access import is_expert
+from bot.report_flow import observation_view
+from bot.services import Services
+from cards.common import Card, Ctx
+from cards.observation import observation_card
+from cards.welcome import notice_card
+from storage.audit import AuditLog
+
+log = logging.getLogger(__name__)
+REFERENCE_PATTERN = r"^RAKE-\d{4}-\d{4,}$"
+
+
+class ExpertFlow:
+    def __init__(self, services: Services) -> None:
+        self._s = services
+        self.audit = AuditLog(services.db)
+
+    async def show_observation(self, ctx: Ctx, user_id: str, data: dict[str, Any]) -> Card:
+        reference = data.get("reference")
+        if not isinstance(reference, str) or len(reference) > 32:
+            return notice_card(ctx, "observation.not_found")
+        allowed = await is_expert(self._s, user_id)
+        await self.audit.record(user_id, "observation.read", reference, allowed)
+        if not allowed:
+            log.info("observation read refused for a non-expert")
+            return notice_card(ctx, "access.experts_only")
+        row = await self._s.observations.by_reference(reference)
+        if row is None:
+            return notice_card(ctx, "observation.not_found")
+        fields = {
+            "kind": row.kind,
+            "phenomenon_other": row.phenomenon_other,
+            "description": row.description,
+            "target_groups": row.target_groups,
+            "extent": row.extent,
+            "trend": row.trend,
+            "structural": row.structural,
+            "proposal": row.proposal,
+            "urgency": row.urgency,
+            "reporter_role": row.reporter_role,
+            "contact_ok": row.contact_ok,
+        }
+        return observation_card(ctx, observation_view(row), fields)

@@ -1,0 +1,202 @@
+"""Delivers the outbox: claims due items, respects Teams' limits, retries what may be retried.
+
+Retried: 412, 429, 502, 503, 504 (Retry-After honoured, else exponential backoff with jitter)
+and network errors/time-outs (a time-out is ambiguous: the post may have arrived; retrying it
+risks a duplicate, not retrying risks a loss — we retry). Final: 400, 401, 403, 404 and
+other answers; a 403/404 from a channel marks it inactive and tells the Rake channel once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import uuid
+from datetime import timedelta
+from typing import Any
+
+from botframework.connector.models import ErrorResponseException
+from msrest.exceptions import ClientRequestError
+
+from bot.access import rake_channel
+from bot.logs import exception_summary
+from bot.proactive import RETRYABLE, Messenger, retry_delay, status_of
+from bot.ratelimit import RateLimiter
+from bot.scheduler import BackgroundLoop
+from bot.services import Services
+from cards.common import Ctx
+from cards.welcome import notice_card
+from i18n import resolve_lang
+from storage.conversations import Reference
+from storage.outbox import Item, Outbox
+from storage.teams import TeamRepository
+
+log = logging.getLogger(__name__)
+# A dead worker's claims come back after the lease; claims are small (a fifth of a second of
+# sending at the allowed rate), so a short lease suffices.
+LEASE = timedelta(seconds=3)
+
+
+def reference_payload(ref: Reference) -> dict[str, Any]:
+    return dict(ref.__dict__)
+
+
+class OutboxWorker:
+    def __init__(
+        self,
+        services: Services,
+        messenger: Messenger,
+        limiter: RateLimiter,
+        concurrency: int = 8,
+        batch: int = 50,
+    ) -> None:
+        self._s = services
+        self._messenger = messenger
+        self._limiter = limiter
+        self.outbox = Outbox(services.db)
+        self._teams = TeamRepository(services.db)
+        self.worker_id = f"w-{uuid.uuid4().hex[:12]}"
+        self._concurrency = concurrency
+        self._batch = max(1, min(batch, int(limiter.app_rate // 5)))
+        self._loop_task = BackgroundLoop("rake-outbox")
+        self._wake = asyncio.Event()
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def run_once(self) -> int:
+        """Recover expired leases, then claim and send one batch. Returns items handled."""
+        await self.outbox.recover()
+        items = await self.outbox.claim(self.worker_id, self._batch, LEASE)
+        if not items:
+            return 0
+        gate = asyncio.Semaphore(self._concurrency)
+
+        async def one(item: Item) -> None:
+            async with gate:
+                await self._deliver(item)
+
+        await asyncio.gather(*(one(item) for item in items))
+        return len(items)
+
+    async def drain(self, max_rounds: int = 1000) -> None:
+        """Send until nothing is due now (tests, the CLI tick)."""
+        for _ in range(max_rounds):
+            if await self.run_once() == 0:
+                return
+
+    async def _deliver(self, item: Item) -> None:
+        await self._limiter.acquire(item.conversation_key)
+        if not await self.outbox.start_sending(item.id, self.worker_id, LEASE):
+            return  # the lease was lost (this worker was too slow); someone else has it
+        attempts = item.attempts + 1
+        target = Reference(**item.payload["target"])
+        activity_id: str | None = None
+        try:
+            if item.kind == "update":
+                result = await self._update(item, target)
+            elif target.scope == "channel":
+                result, activity_id = await self._messenger.post_to_channel_ids(
+                    target, item.payload["card"]
+                )
+            else:
+                result = await self._messenger.send_personal(target, item.payload["card"])
+        except ErrorResponseException as exc:
+            status = status_of(exc)
+            self._count(item, "retry" if status in RETRYABLE else "failed")
+            await self._failed(item, attempts, exc, status)
+            return
+        except (ClientRequestError, TimeoutError, OSError) as exc:  # no answer: again later
+            self._count(item, "retry")
+            await self.outbox.retry(
+                item.id, attempts, retry_delay(exc, attempts), exception_summary(exc)
+            )
+            return
+        except Exception as exc:  # a bug or a malformed payload: do not loop on it
+            self._count(item, "failed")
+            log.error("outbox item %d failed: %s", item.id, exception_summary(exc))
+            await self.outbox.failed(item.id, exception_summary(exc))
+            return
+        self._count(item, "superseded" if result == "superseded" else "sent")
+        await self.outbox.sent(item.id, result, activity_id)
+
+    def _count(self, item: Item, result: str) -> None:
+        self._s.metrics.inc(
+            "rake_deliveries_total",
+            "Delivery attempts by kind and result",
+            kind=item.kind,
+            result=result,
+        )
+
+    async def _update(self, item: Item, target: Reference) -> str | None:
+        """Replace a posted card; skipped when a later update of the same card is queued."""
+        supersede = item.payload.get("supersede_prefix")
+        if supersede and await self.outbox.newer_exists(supersede, item.id):
+            return "superseded"
+        await self._messenger.update_card(
+            target,
+            item.payload["conversation_id"],
+            item.payload["activity_id"],
+            item.payload["card"],
+        )
+        return item.payload["activity_id"]
+
+    async def _failed(self, item: Item, attempts: int, exc: Exception, status: int | None) -> None:
+        error = f"HTTP {status}"
+        if status in RETRYABLE:
+            await self.outbox.retry(item.id, attempts, retry_delay(exc, attempts), error)
+            return
+        await self.outbox.failed(item.id, error)
+        target = item.payload["target"]
+        if status in (403, 404) and target["scope"] == "channel":
+            if await self._teams.channel_inactive(target["owner_id"], str(status)):
+                await self._tell_rake_channel(item, str(status))
+
+    async def _tell_rake_channel(self, item: Item, reason: str) -> None:
+        county = self._s.county
+        ref = await rake_channel(self._s)
+        if ref is None:
+            log.warning("a channel went inactive and no Rake channel is known")
+            return
+        target = item.payload["target"]
+        ctx = Ctx(resolve_lang(county.languages[0]), self._s.catalog, county)
+        team = await self._teams.get(target.get("team_id") or "")
+        channel = item.payload.get("channel_name") or target["owner_id"]
+        card = notice_card(
+            ctx,
+            "channel.inactive",
+            team=(team.name if team else None) or "–",
+            channel=channel,
+            reason=reason,
+        )
+        await self.outbox.add(
+            f"channel-inactive:{target['owner_id']}",
+            "notice",
+            ref.owner_id,
+            {"target": reference_payload(ref), "card": card},
+        )
+
+    async def _loop(self, idle_s: float) -> None:
+        while True:
+            try:
+                handled = await self.run_once()
+            except Exception as exc:  # the database may be away for a moment
+                log.error("outbox round failed: %s", exception_summary(exc))
+                handled = 0
+            if not handled:
+                self._wake.clear()
+                with contextlib.suppress(asyncio.TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), idle_s)
+
+    def start(self, idle_s: float = 2.0) -> None:
+        self._loop_task.start(self._loop(idle_s))
+
+    async def stop(self) -> None:
+        await self._loop_task.stop()
+        try:
+            released = await self.outbox.release(self.worker_id)
+        except Exception as exc:  # the database may be the reason we are stopping
+            log.warning("could not release outbox claims: %s", exception_summary(exc))
+            return
+        if released:
+            log.info("released %d outbox claims", released)

@@ -1,0 +1,189 @@
+"""Glue between a card action (from chat or a Teams dialog) and the report dialog + storage."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.services import Services
+from cards.common import Card, Ctx, Mode
+from cards.report import (
+    ObservationView,
+    closed_card,
+    my_reports_card,
+    review_card,
+    step_card,
+    submitted_card,
+)
+from dialogs.report import (
+    DialogInput,
+    MalformedInput,
+    Outcome,
+    ReportData,
+    Step,
+    Urgency,
+    advance,
+    parse_input,
+    resume,
+    start,
+)
+from storage.models import Observation
+
+log = logging.getLogger(__name__)
+TRANSPORT_KEYS = {"rake", "msteams", "verb", "draft_id", "step", "lang"}
+
+
+@dataclass
+class Origin:
+    kind: str = "chat"  # chat | team | message | vartti
+    team_id: str | None = None
+
+
+@dataclass
+class FlowResult:
+    card: Card
+    finished: bool = False  # submitted or cancelled: a Teams dialog may close
+    reference: str | None = None
+    acute: Observation | None = None
+    notify: list[str] = field(default_factory=list)
+
+
+def to_input(raw: dict[str, Any]) -> DialogInput:
+    """Peel the transport off: our keys stay, everything else is an input value."""
+    if not isinstance(raw, dict):
+        raise MalformedInput()
+    values = {k: v for k, v in raw.items() if k not in TRANSPORT_KEYS}
+    return parse_input(
+        {
+            "verb": raw.get("verb"),
+            "draft_id": raw.get("draft_id"),
+            "step": raw.get("step"),
+            "values": values,
+        }
+    )
+
+
+def observation_view(row: Observation, excerpt: int = 0) -> ObservationView:
+    text = None
+    if excerpt and row.description:
+        text = row.description[:excerpt] + ("…" if len(row.description) > excerpt else "")
+    return ObservationView(
+        reference=row.reference,
+        created_at=row.created_at,
+        kind=row.kind,
+        phenomenon=row.phenomenon,
+        area=row.area,
+        service_area=row.service_area,
+        status=row.status,
+        urgency=row.urgency,
+        acute_reason=row.acute_reason,
+        excerpt=text,
+    )
+
+
+class ReportFlow:
+    def __init__(self, services: Services) -> None:
+        self._s = services
+
+    async def open(
+        self, ctx: Ctx, mode: Mode, user_id: str, origin: Origin, prefill: dict[str, Any] | None
+    ) -> Card:
+        outcome = start(prefill)
+        draft = await self._s.drafts.create(
+            user_id,
+            origin.kind,
+            origin.team_id,
+            outcome.data.model_dump(mode="json"),
+            int(Step.WHAT),
+        )
+        return step_card(ctx, mode, draft.id, Step.WHAT, outcome.data, echo=outcome.echo)
+
+    async def resume_latest(self, ctx: Ctx, mode: Mode, user_id: str) -> Card | None:
+        draft = await self._s.drafts.latest(user_id)
+        if draft is None:
+            return None
+        data = ReportData.model_validate(draft.data)
+        return self._render(ctx, mode, draft.id, resume(data, draft.step))
+
+    async def act(self, ctx: Ctx, mode: Mode, user_id: str, raw: dict[str, Any]) -> FlowResult:
+        """One press of a button on a report card. Raises MalformedInput (nothing changed)."""
+        action = to_input(raw)
+        if action.verb == "start":
+            raise MalformedInput()
+        draft = await self._s.drafts.get(action.draft_id, user_id) if action.draft_id else None
+        if draft is not None and draft.submitted_reference:
+            return FlowResult(
+                closed_card(ctx, "report.already_submitted"),
+                finished=True,
+                reference=draft.submitted_reference,
+            )
+        data = ReportData.model_validate(draft.data) if draft else None
+        outcome = advance(data, action, self._s.county)
+        if outcome.view == "missing":
+            return FlowResult(closed_card(ctx, "report.missing"), finished=True)
+        assert draft is not None
+        if outcome.view == "cancelled":
+            await self._s.drafts.delete(draft.id, user_id)
+            return FlowResult(closed_card(ctx, "report.cancelled"), finished=True)
+        if outcome.view == "submitted":
+            return await self._submit(ctx, user_id, draft.id, draft.origin, draft.team_id, outcome)
+        if outcome.save_draft and outcome.step is not None:
+            await self._s.drafts.save(
+                draft.id, user_id, outcome.data.model_dump(mode="json"), int(outcome.step)
+            )
+        return FlowResult(self._render(ctx, mode, draft.id, outcome))
+
+    def _render(self, ctx: Ctx, mode: Mode, draft_id: str, outcome: Outcome) -> Card:
+        if outcome.view == "review":
+            return review_card(ctx, mode, draft_id, outcome.data)
+        assert outcome.step is not None
+        return step_card(
+            ctx, mode, draft_id, outcome.step, outcome.data, outcome.errors, outcome.echo
+        )
+
+    async def _submit(
+        self,
+        ctx: Ctx,
+        user_id: str,
+        draft_id: str,
+        origin: str,
+        team_id: str | None,
+        outcome: Outcome,
+    ) -> FlowResult:
+        assert outcome.submission is not None
+        fields = outcome.submission.model_dump(mode="json")
+        fields.update(
+            reporter_id=user_id,
+            origin=origin,
+            team_id=team_id,
+            county=self._s.county.id,
+            locale=ctx.lang,
+        )
+        row, created = await self._s.observations.submit(draft_id, fields)
+        acute = row.urgency == Urgency.ACUTE.value
+        notify = self.escalation_targets(ctx) if acute else []
+        if created:
+            log.info("observation stored reference=%s acute=%s", row.reference, acute)
+        card = submitted_card(ctx, row.reference, outcome.data, notify)
+        return FlowResult(
+            card,
+            finished=True,
+            reference=row.reference,
+            acute=row if (acute and created) else None,
+            notify=notify,
+        )
+
+    def escalation_targets(self, ctx: Ctx) -> list[str]:
+        """Human-readable names of who is told of an acute report."""
+        esc = self._s.county.escalation
+        names = []
+        if esc.rake_channel and self._s.county.rake_channel:
+            names.append(ctx.t("acute.target.channel"))
+        if esc.people:
+            names.append(ctx.t("acute.target.people", n=str(len(esc.people))))
+        return names
+
+    async def my_reports(self, ctx: Ctx, user_id: str) -> Card:
+        rows = await self._s.observations.for_reporter(user_id, limit=10)
+        return my_reports_card(ctx, [observation_view(r) for r in rows])

@@ -1,0 +1,1 @@
+"""Conversation logic as plain state machines over plain data. No SDK imports."""

@@ -1,0 +1,370 @@
+"""The social-report dialog as a plain state machine: card inputs in, "what to show / store" out.
+
+Steps (one shared definition for personal chat and the Teams dialog):
+1 what was seen, 2 whom and where, 3 extent and structure, 4 urgency and reporter, 5 review.
+Nothing here does I/O; the caller loads the draft, calls ``advance`` and carries out the Outcome.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import IntEnum, StrEnum
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from counties import County
+from dialogs.guard import Finding, findings
+
+DESCRIPTION_MAX = 2000
+SHORT_TEXT_MAX = 200
+LONG_TEXT_MAX = 1000
+ACUTE_REASON_MAX = 300
+RAW_VALUE_MAX = 4000  # anything longer in a submit is forged or broken
+
+
+class Step(IntEnum):
+    WHAT = 1
+    WHO_WHERE = 2
+    EXTENT = 3
+    URGENCY = 4
+    REVIEW = 5
+
+
+class Kind(StrEnum):
+    PROBLEM = "problem"
+    GOOD_PRACTICE = "good_practice"
+    WEAK_SIGNAL = "weak_signal"
+
+
+class Extent(StrEnum):
+    SINGLE = "single"
+    RECURRING = "recurring"
+    WIDESPREAD = "widespread"
+
+
+class Trend(StrEnum):
+    NEW = "new"
+    INCREASING = "increasing"
+    UNCHANGED = "unchanged"
+    DECREASING = "decreasing"
+
+
+class Urgency(StrEnum):
+    NORMAL = "normal"
+    ACUTE = "acute"
+
+
+STEP_FIELDS: dict[Step, tuple[str, ...]] = {
+    Step.WHAT: ("kind", "phenomenon", "phenomenon_other", "description"),
+    Step.WHO_WHERE: ("target_groups", "area", "service_area"),
+    Step.EXTENT: ("extent", "trend", "structural", "proposal"),
+    Step.URGENCY: ("urgency", "acute_reason", "reporter_role", "contact_ok", "anonymous"),
+}
+FIELD_STEP = {name: step for step, names in STEP_FIELDS.items() for name in names}
+FREE_TEXT_LIMITS = {
+    "phenomenon_other": SHORT_TEXT_MAX,
+    "description": DESCRIPTION_MAX,
+    "structural": LONG_TEXT_MAX,
+    "proposal": LONG_TEXT_MAX,
+    "acute_reason": ACUTE_REASON_MAX,
+}
+REQUIRED: dict[Step, tuple[str, ...]] = {
+    Step.WHAT: ("kind", "phenomenon", "description"),
+    Step.WHO_WHERE: ("target_groups", "area", "service_area"),
+    Step.EXTENT: (),
+    Step.URGENCY: ("urgency",),
+}
+ENUMS: dict[str, type[StrEnum]] = {
+    "kind": Kind,
+    "extent": Extent,
+    "trend": Trend,
+    "urgency": Urgency,
+}
+COUNTY_LISTS = {
+    "phenomenon": "phenomena",
+    "area": "areas",
+    "service_area": "service_areas",
+    "reporter_role": "reporter_roles",
+    "target_groups": "target_groups",
+}
+BOOLEANS = ("contact_ok", "anonymous")
+
+
+class ReportData(BaseModel):
+    """A draft: every field optional until submit."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    kind: Kind | None = None
+    phenomenon: str | None = None
+    phenomenon_other: str | None = None
+    description: str | None = None
+    target_groups: list[str] = []
+    area: str | None = None
+    service_area: str | None = None
+    extent: Extent | None = None
+    trend: Trend | None = None
+    structural: str | None = None
+    proposal: str | None = None
+    urgency: Urgency | None = None
+    acute_reason: str | None = None
+    reporter_role: str | None = None
+    contact_ok: bool = False
+    anonymous: bool = False
+    reviewed: bool = False  # the review step has been reached once: "next" returns there
+
+
+class Submission(BaseModel):
+    """A complete, valid report, ready to become an observation row."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    kind: Kind
+    phenomenon: str
+    phenomenon_other: str | None = Field(default=None, max_length=SHORT_TEXT_MAX)
+    description: str = Field(min_length=1, max_length=DESCRIPTION_MAX)
+    target_groups: list[str] = Field(min_length=1)
+    area: str
+    service_area: str
+    extent: Extent | None = None
+    trend: Trend | None = None
+    structural: str | None = Field(default=None, max_length=LONG_TEXT_MAX)
+    proposal: str | None = Field(default=None, max_length=LONG_TEXT_MAX)
+    urgency: Urgency
+    acute_reason: str | None = Field(default=None, max_length=ACUTE_REASON_MAX)
+    reporter_role: str | None = None
+    contact_ok: bool = False
+    anonymous: bool = False
+
+
+Verb = Literal["start", "next", "back", "edit", "cancel", "submit", "resume"]
+
+
+class DialogInput(BaseModel):
+    """What a card sends back, after the transport (chat / Teams dialog) is peeled off."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    verb: Verb
+    draft_id: str | None = Field(default=None, pattern=r"^[0-9a-f]{32}$")
+    step: int | None = Field(default=None, ge=1, le=5)
+    values: dict[str, Any] = {}
+
+
+@dataclass(frozen=True)
+class FieldError:
+    """A message key for the catalog, shown next to the field."""
+
+    key: str
+    params: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Outcome:
+    view: Literal["step", "review", "submitted", "cancelled", "missing"]
+    step: Step | None
+    data: ReportData
+    errors: dict[str, FieldError] = field(default_factory=dict)
+    echo: dict[str, Any] = field(default_factory=dict)  # rejected raw input to show, never stored
+    save_draft: bool = False
+    delete_draft: bool = False
+    submission: Submission | None = None
+
+
+class MalformedInput(Exception):
+    """A forged or broken submit; the message is a catalog key. Nothing is changed."""
+
+    def __init__(self, key: str = "error.malformed") -> None:
+        super().__init__(key)
+        self.key = key
+
+
+def parse_input(raw: dict[str, Any]) -> DialogInput:
+    try:
+        return DialogInput.model_validate(raw)
+    except ValidationError:
+        raise MalformedInput() from None
+
+
+def _as_text(name: str, value: Any) -> str:
+    if not isinstance(value, str) or len(value) > RAW_VALUE_MAX:
+        raise MalformedInput()
+    return value.strip()
+
+
+def _parse_step_values(
+    step: Step, raw: dict[str, Any], county: County, data: ReportData
+) -> tuple[dict[str, Any], dict[str, FieldError], dict[str, Any]]:
+    """Check one step's inputs. Returns (accepted values, errors per field, rejected raw values)."""
+    allowed = set(STEP_FIELDS[step])
+    unknown = set(raw) - allowed
+    if unknown:
+        raise MalformedInput()
+    accepted: dict[str, Any] = {}
+    errors: dict[str, FieldError] = {}
+    echo: dict[str, Any] = {}
+    for name in STEP_FIELDS[step]:
+        if name not in raw:
+            continue
+        text = _as_text(name, raw[name])
+        if name in BOOLEANS:
+            if text not in ("true", "false", ""):
+                raise MalformedInput()
+            accepted[name] = text == "true"
+        elif name == "target_groups":
+            chosen = [part for part in (p.strip() for p in text.split(",")) if part]
+            if not set(chosen) <= county.option_ids("target_groups"):
+                raise MalformedInput()
+            accepted[name] = list(dict.fromkeys(chosen))
+        elif name in ENUMS:
+            if text and text not in {member.value for member in ENUMS[name]}:
+                raise MalformedInput()
+            accepted[name] = ENUMS[name](text) if text else None
+        elif name in COUNTY_LISTS:
+            if text and text not in county.option_ids(COUNTY_LISTS[name]):
+                raise MalformedInput()
+            accepted[name] = text or None
+        else:  # free text: length, then the identifier guard
+            limit = FREE_TEXT_LIMITS[name]
+            if len(text) > limit:
+                errors[name] = FieldError("error.too_long", {"max": str(limit)})
+                echo[name] = text
+                continue
+            found = findings(text)
+            if found:
+                errors[name] = _guard_error(found, county)
+                echo[name] = text
+                continue
+            accepted[name] = text or None
+    merged = data.model_copy(update=accepted)
+    for name in REQUIRED[step]:
+        if name in errors:
+            continue
+        value = getattr(merged, name)
+        if value in (None, "", []):
+            errors[name] = FieldError("error.required")
+    if step is Step.WHAT and "phenomenon_other" not in errors:
+        if _needs_other_text(merged, county) and not merged.phenomenon_other:
+            errors["phenomenon_other"] = FieldError("error.other_needs_text")
+    if step is Step.URGENCY and "acute_reason" not in errors:
+        if merged.urgency is Urgency.ACUTE and not merged.acute_reason:
+            errors["acute_reason"] = FieldError("error.acute_needs_reason")
+    return accepted, errors, echo
+
+
+def _guard_error(found: list[Finding], county: County) -> FieldError:
+    identifiers = [f for f in found if f is not Finding.GRIEVANCE]
+    if identifiers:
+        return FieldError("guard.identifiers", {"kinds": ",".join(f.value for f in identifiers)})
+    return FieldError("guard.grievance", {"url": county.grievance_notice_url})
+
+
+def _needs_other_text(data: ReportData, county: County) -> bool:
+    return any(o.free_text and o.id == data.phenomenon for o in county.phenomena)
+
+
+def missing_steps(data: ReportData, county: County) -> list[Step]:
+    """Steps whose required fields are not all filled (in order)."""
+    missing = []
+    for step, names in REQUIRED.items():
+        if any(getattr(data, name) in (None, "", []) for name in names):
+            missing.append(step)
+        elif step is Step.WHAT and _needs_other_text(data, county) and not data.phenomenon_other:
+            missing.append(step)
+        elif step is Step.URGENCY and data.urgency is Urgency.ACUTE and not data.acute_reason:
+            missing.append(step)
+    return missing
+
+
+def to_submission(data: ReportData, county: County) -> Submission:
+    """Validate the whole draft again (values may have been removed from the county since)."""
+    payload = data.model_dump(exclude={"reviewed"})
+    if not _needs_other_text(data, county):
+        payload["phenomenon_other"] = None
+    if data.urgency is not Urgency.ACUTE:
+        payload["acute_reason"] = None
+    submission = Submission.model_validate(payload)
+    for name, list_name in COUNTY_LISTS.items():
+        value = getattr(submission, name)
+        values = value if isinstance(value, list) else [value] if value else []
+        if not set(values) <= county.option_ids(list_name):
+            raise MalformedInput("error.stale_value")
+    for name in FREE_TEXT_LIMITS:
+        if findings(getattr(submission, name) or ""):
+            raise MalformedInput()
+    return submission
+
+
+def start(prefill: dict[str, Any] | None = None) -> Outcome:
+    """A new draft; prefill (team's service area, a message's text) is shown, not yet trusted."""
+    data = ReportData()
+    echo = dict(prefill or {})
+    for name in ("service_area", "area"):  # list values from the team's own settings are safe
+        if name in echo:
+            data = data.model_copy(update={name: echo.pop(name)})
+    return Outcome("step", Step.WHAT, data, echo=echo, save_draft=True)
+
+
+def resume(data: ReportData, step: int) -> Outcome:
+    current = Step(step) if step in Step._value2member_map_ else Step.WHAT
+    if current is Step.REVIEW:
+        return Outcome("review", Step.REVIEW, data)
+    return Outcome("step", current, data)
+
+
+def advance(data: ReportData | None, action: DialogInput, county: County) -> Outcome:
+    """One turn of the dialog. ``data`` is the stored draft (None if missing or expired)."""
+    if action.verb == "start":
+        return start()
+    if data is None:
+        return Outcome("missing", None, ReportData())
+    if action.verb == "cancel":
+        return Outcome("cancelled", None, data, delete_draft=True)
+    current = Step(action.step) if action.step else Step.WHAT
+    if action.verb == "resume":
+        return resume(data, current)
+    if action.verb == "edit":
+        return Outcome("step", current, data, save_draft=True)
+    if action.verb == "submit":
+        if current is not Step.REVIEW:
+            raise MalformedInput()
+        gaps = missing_steps(data, county)
+        if gaps:
+            return Outcome("step", gaps[0], data, errors=_required_errors(data, gaps[0], county))
+        return Outcome("submitted", None, data, submission=to_submission(data, county))
+    if current is Step.REVIEW:
+        if action.verb == "back":
+            return Outcome("step", Step.URGENCY, data, save_draft=True)
+        raise MalformedInput()
+    accepted, errors, echo = _parse_step_values(current, action.values, county, data)
+    # Accepted values are kept even when another field of the step has an error, and
+    # "back" never blocks on required fields (only on identifiers, which must not be stored).
+    updated = data.model_copy(update=accepted)
+    if action.verb == "back":
+        blocking = {k: v for k, v in errors.items() if k in echo}
+        if blocking:
+            return Outcome("step", current, updated, blocking, echo, save_draft=True)
+        target = Step(max(current - 1, Step.WHAT))
+        return Outcome("step", target, updated, save_draft=True)
+    if errors:
+        return Outcome("step", current, updated, errors, echo, save_draft=True)
+    if updated.reviewed or current is Step.URGENCY:
+        gaps = missing_steps(updated, county)
+        if not gaps:
+            updated = updated.model_copy(update={"reviewed": True})
+            return Outcome("review", Step.REVIEW, updated, save_draft=True)
+        if current is Step.URGENCY:
+            return Outcome(
+                "step",
+                gaps[0],
+                updated,
+                _required_errors(updated, gaps[0], county),
+                save_draft=True,
+            )
+    return Outcome("step", Step(current + 1), updated, save_draft=True)
+
+
+def _required_errors(data: ReportData, step: Step, county: County) -> dict[str, FieldError]:
+    _, errors, _ = _parse_step_values(step, {}, county, data)
+    return errors

@@ -1,0 +1,150 @@
+"""Deployment files: the wheel the image installs runs from outside the repository; the
+Dockerfile, compose file and Bicep template say what production needs. (No Docker daemon or
+Bicep compiler on this machine: see deploy/README.md for what is not verified.)"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+DEPLOY = ROOT / "deploy"
+
+
+def test_the_installed_wheel_runs_with_its_data_from_outside_the_repository(
+    tmp_path: Path,
+) -> None:
+    wheels = tmp_path / "wheels"
+    build = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "-w",
+            str(wheels),
+            str(ROOT),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert build.returncode == 0, build.stderr[-2000:]
+    wheel = next(wheels.glob("rake_bot-*.whl"))
+    site = tmp_path / "site"
+    install = subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--no-deps", "--target", str(site), str(wheel)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert install.returncode == 0, install.stderr[-2000:]
+    work = tmp_path / "work"
+    work.mkdir()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("RAKE_", "Microsoft"))}
+    env.update(PYTHONPATH=str(site), RAKE_DATABASE_URL=f"sqlite+aiosqlite:///{work / 'r.db'}")
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, *args], cwd=work, env=env, capture_output=True, text=True, timeout=120
+        )
+
+    where = run("-c", "import bot, counties, i18n, storage; print(bot.__file__, storage.__file__)")
+    assert where.returncode == 0 and str(site) in where.stdout and str(ROOT) not in where.stdout
+    for county in ("paijat-hame", "helsinki", "kanta-hame", "satakunta", "varsinais-suomi"):
+        assert run("-m", "bot", "check-config", county).returncode == 0, county
+    migrate = run("-m", "bot", "migrate")
+    assert migrate.returncode == 0, migrate.stderr[-2000:]
+    catalogs = run("-c", "from i18n import Catalog; print(len(Catalog.load().keys('sv')))")
+    assert int(catalogs.stdout) > 200
+
+
+def _stages(dockerfile: str) -> list[str]:
+    return re.split(r"(?m)^FROM ", dockerfile)[1:]
+
+
+def test_dockerfile_final_stage_is_slim_non_root_with_a_health_check() -> None:
+    text = (DEPLOY / "Dockerfile").read_text(encoding="utf-8")
+    build, final = _stages(text)
+    assert final.startswith("python:3.11-slim")
+    user = re.findall(r"(?m)^USER (\S+)", final)
+    assert user and user[-1] not in ("root", "0")
+    assert re.search(r"(?m)^HEALTHCHECK .*\n?.*/healthz", final)
+    assert not re.search(r"apt-get|gcc|build-essential|pip wheel", final)
+    assert "--no-index" in final  # only the wheels built in the first stage
+    # every package of the project is copied into the build stage
+    packages = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
+    top = {p.split(".")[0] for p in packages["packages"]}
+    copied = set(re.findall(r"(?m)^COPY (\w+) \./\1$", build))
+    assert copied == top
+
+
+def test_compose_runs_the_image_with_postgresql() -> None:
+    compose = yaml.safe_load((DEPLOY / "compose.yaml").read_text(encoding="utf-8"))
+    bot, db = compose["services"]["bot"], compose["services"]["db"]
+    assert bot["build"]["dockerfile"] == "deploy/Dockerfile"
+    assert bot["depends_on"]["db"]["condition"] == "service_healthy"
+    assert "pg_isready" in " ".join(db["healthcheck"]["test"])
+    assert bot["environment"]["RAKE_DATABASE_URL"].startswith("postgresql+asyncpg://")
+
+
+def _bicep_env() -> dict[str, str]:
+    text = (DEPLOY / "azure" / "main.bicep").read_text(encoding="utf-8")
+    env = dict(re.findall(r"\{ name: '([A-Za-z_]+)', value: '([^']*)' \}", text))
+    env.update({n: "secret-" * 6 for n in re.findall(r"\{ name: '([A-Za-z_]+)', secretRef:", text)})
+    return env
+
+
+def test_bicep_sets_settings_the_app_knows_and_production_accepts() -> None:
+    from bot.settings import Settings, load_settings
+
+    env = _bicep_env()
+    known = {
+        alias
+        for field in Settings.model_fields.values()
+        for alias in getattr(field.validation_alias, "choices", [])
+    } | {"AZURE_CLIENT_ID"}
+    assert set(env) <= known, set(env) - known
+    # the template's values, with its expressions filled in as Azure would
+    filled = {
+        k: re.sub(r"\$\{[^}]+\}", "x", v)
+        .replace("https://x", "https://rake.example.fi")
+        .replace("@x:5432/x", "@rake.postgres.database.azure.com:5432/rake")
+        for k, v in env.items()
+    }
+    for key in ("MicrosoftAppId", "MicrosoftAppTenantId", "RAKE_ALLOWED_TENANTS"):
+        filled[key] = "11111111-2222-3333-4444-555555555555"
+    filled["RAKE_SEND_RATE"] = "16"
+    filled["RAKE_COUNTY"] = "paijat-hame"
+    settings = load_settings(**filled)
+    assert settings.environment == "production" and settings.database_auth == "entra"
+    assert settings.app_type == "UserAssignedMSI" and settings.database_ssl == "require"
+
+
+def test_bicep_parameters_file_matches_the_template() -> None:
+    template = (DEPLOY / "azure" / "main.bicep").read_text(encoding="utf-8")
+    params = (DEPLOY / "azure" / "paijat-hame.bicepparam").read_text(encoding="utf-8")
+    names = re.findall(r"(?m)^param (\w+) \w+(?: = .*)?$", template)
+    required = [n for n in names if not re.search(rf"(?m)^param {n} \w+ = ", template)]
+    given = re.findall(r"(?m)^param (\w+) = ", params)
+    assert set(given) <= set(names)
+    assert set(required) <= set(given), set(required) - set(given)
+    assert "exportSecret = readEnvironmentVariable('RAKE_EXPORT_SECRET')" in params
+    for resource in re.findall(r"(?m)^resource \w+ '([^']+)'", template):
+        assert re.fullmatch(
+            r"Microsoft\.[A-Za-z]+/[A-Za-z/]+@\d{4}-\d{2}-\d{2}(-preview)?", resource
+        )
+
+
+@pytest.mark.parametrize("name", ["Dockerfile", "compose.yaml", "README.md"])
+def test_deploy_files_exist(name: str) -> None:
+    assert (DEPLOY / name).stat().st_size > 500
