@@ -83,3 +83,25 @@ def test_json_log_lines_carry_fields_and_no_text() -> None:
     line = json.loads(JsonFormatter().format(record))
     assert line["message"] == "turn" and line["activity_type"] == "message"
     assert line["level"] == "INFO" and "time" in line
+
+
+async def test_graceful_shutdown_releases_the_outbox_claims_not_yet_started(
+    db: Database, connector: FakeConnector
+) -> None:
+    from datetime import timedelta
+
+    from bot.app import OUTBOX_WORKER
+
+    bot = await start_bot(db, connector)
+    worker = bot.app[OUTBOX_WORKER]
+    try:
+        for n in range(3):
+            await worker.outbox.add(f"k{n}", "notice", "conv", {"target": {}, "card": {}})
+        claimed = await worker.outbox.claim(worker.worker_id, 10, timedelta(minutes=5))
+        assert len(claimed) == 3
+        assert (await worker.outbox.counts()) == {"claimed": 3}
+        await worker.stop()  # what the app's shutdown does after the scheduler stops
+        # back to pending at once, not after the 5-minute lease
+        assert (await worker.outbox.counts()) == {"pending": 3}
+    finally:
+        await bot.client.close()
