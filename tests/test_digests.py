@@ -583,3 +583,25 @@ def test_small_totals_are_hidden_in_a_channel_with_their_changes() -> None:
         for f in i["facts"]
     }
     assert facts["Havaintoja"] == "1" and facts["Vuotta aiemmin"] == "4 (-3)"
+
+
+async def test_a_summary_waits_for_the_rake_channel_within_the_catch_up_week(
+    db: Database, connector: FakeConnector
+) -> None:
+    await seed.week_10_dataset(db)
+    bot = await start_bot(db, connector)  # the county file names no Rake channel
+    try:
+        flow = bot.app[BOT].digests
+        monday = seed.local(2026, 3, 9, 8, 30).astimezone(UTC)
+        assert await flow.post_due_summaries(monday) == 0
+        assert await flow.repo.summaries() == []
+        # an expert makes a channel the Rake channel on Wednesday: the digest is made then
+        await bot.invoke(a.bot_added_to_team(connector.url), 201)
+        await say(bot, "<at>Rake</at> rakekanava", user=EXPERT, team=True)
+        wednesday = seed.local(2026, 3, 11, 10).astimezone(UTC)
+        assert await flow.post_due_summaries(wednesday) == 1
+        assert [(s.kind, s.period_key) for s in await flow.repo.summaries()] == [
+            ("weekly", "2026-W10")
+        ]
+    finally:
+        await bot.client.close()

@@ -170,6 +170,16 @@ try {
     await mention('kooste');
     await waitText('Kanavalla alle 3 havainnon');
     await shot('3-channel-digest');
+    // The channel's card of the day (the report made earlier is today's): posted once …
+    const daily = () => page.locator('.ac-adaptiveCard').filter({ hasText: /Päivän havainnot \d/ });
+    await daily().first().waitFor({ timeout: 60000 });
+    await shot('4-daily-posted');
+    // … the test adds an observation to the database, and the same card is updated in place.
+    fs.writeFileSync(process.env.RAKE_E2E_MARKER, 'posted');
+    await daily().filter({ hasText: 'RAKE-2026-9001' }).first().waitFor({ timeout: 60000 });
+    await shot('5-daily-updated');
+    result.dailyCards = await daily().count();
+    result.dailyText = await daily().first().innerText();
     result.ok = result.barWidth > 0 && result.references.length > 0;
   } else {
     throw new Error(`unknown scenario ${scenario}`);

@@ -13,7 +13,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -83,6 +83,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         RAKE_DATABASE_URL=f"sqlite+aiosqlite:///{database}",
         RAKE_DEV_EXPERTS=PLAYGROUND_USER,
         RAKE_DEV_TEAM_LEADS=PLAYGROUND_USER,
+        RAKE_DAILY_CARD_EVERY="2",  # the scheduler ticks every 15 s
         PORT=str(bot_port),
         MicrosoftAppId="",
     )
@@ -131,16 +132,34 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         pg_log.close()
 
 
-def drive(stack: Stack, scenario: str) -> dict[str, object]:
-    result = subprocess.run(
+def drive(
+    stack: Stack, scenario: str, on_marker: Callable[[], None] | None = None
+) -> dict[str, object]:
+    """Run one scenario of playground.mjs; when it writes its marker file (it waits for the
+    test to do something, e.g. add a row), call on_marker."""
+    marker = stack.logs / f"{scenario}.marker"
+    marker.unlink(missing_ok=True)
+    proc = subprocess.Popen(
         ["node", str(DRIVER), scenario, stack.playground_url, str(stack.artifacts)],
         cwd=ROOT,
-        capture_output=True,
+        env={**os.environ, "RAKE_E2E_MARKER": str(marker)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         text=True,
-        timeout=240,
     )
-    lines = [line for line in result.stdout.splitlines() if line.startswith("{")]
-    outcome = json.loads(lines[-1]) if lines else {"ok": False, "error": result.stderr[-2000:]}
+    deadline = time.monotonic() + 240
+    while on_marker is not None and proc.poll() is None and time.monotonic() < deadline:
+        if marker.exists():
+            on_marker()
+            break
+        time.sleep(0.2)
+    try:
+        stdout, stderr = proc.communicate(timeout=max(1.0, deadline - time.monotonic()))
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        stdout, stderr = proc.communicate()
+    lines = [line for line in stdout.splitlines() if line.startswith("{")]
+    outcome = json.loads(lines[-1]) if lines else {"ok": False, "error": stderr[-2000:]}
     if not outcome.get("ok"):
         bot_log = (stack.logs / "bot.log").read_text(errors="replace")[-3000:]
         pytest.fail(
@@ -192,8 +211,23 @@ def test_rake_vartti_is_scheduled_delivered_to_the_channel_and_recorded(stack: S
 def test_an_expert_pulls_the_digest_with_its_chart_in_chat_and_in_the_rake_channel(
     stack: Stack,
 ) -> None:
-    """Runs after the report and vartti scenarios (their report is in the digest)."""
-    outcome = drive(stack, "digest")
+    """Runs after the report and vartti scenarios (their report is in the digest). Ends in
+    the Rake channel: its card of the day is posted, then updated in place when an
+    observation is added."""
+
+    def add_observation() -> None:
+        with sqlite3.connect(stack.database) as conn:
+            conn.execute(
+                "INSERT INTO observations (reference, year, seq, submission_key, county, kind,"
+                " phenomenon, description, target_groups, area, service_area, urgency,"
+                " contact_ok, anonymous, reporter_id, origin, locale, status, created_at)"
+                " SELECT 'RAKE-2026-9001', year, 9001, 'e2e-extra', county, 'good_practice',"
+                " 'digital', 'Synteettinen lisähavainto: digipalvelut toimivat.', target_groups,"
+                " area, service_area, 'normal', 0, 0, reporter_id, origin, locale, 'received',"
+                " created_at FROM observations ORDER BY id LIMIT 1"
+            )
+
+    outcome = drive(stack, "digest", on_marker=add_observation)
     assert outcome["barWidth"] > 0, "the chart's bar was not drawn"
     assert outcome["barColour"] not in ("rgba(0, 0, 0, 0)", "transparent"), outcome
     with sqlite3.connect(stack.database) as conn:
@@ -207,3 +241,11 @@ def test_an_expert_pulls_the_digest_with_its_chart_in_chat_and_in_the_rake_chann
     assert set(outcome["references"]) <= reports and outcome["references"]
     assert audit == [(PLAYGROUND_USER, "digest", 1)] * 3
     assert channel is not None and "channel_id" in channel[0]
+    # one card of the day, updated in place: the Playground shows it once, with both
+    assert outcome["dailyCards"] == 1
+    assert "2 havaintoa" in str(outcome["dailyText"])
+    with sqlite3.connect(stack.database) as conn:
+        daily = conn.execute(
+            "SELECT kind, status FROM outbox WHERE dedupe_key LIKE 'daily:%' ORDER BY id"
+        ).fetchall()
+    assert daily[0] == ("daily_card", "sent") and ("update", "sent") in daily
