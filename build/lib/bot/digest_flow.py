@@ -65,6 +65,7 @@ class DigestFlow:
         self.repo = DigestRepository(services.db, self.tz)
         self.audit = AuditLog(services.db)
         self.clock = utcnow  # injectable for tests
+        self._waiting: set[tuple[Rhythm, str]] = set()  # summaries told to wait (logged once)
 
     # --- helpers ---------------------------------------------------------------------------
     def today(self, now: datetime | None = None) -> date:
@@ -211,23 +212,28 @@ class DigestFlow:
         return made
 
     async def make_summary(self, rhythm: Rhythm, period: Period) -> int:
+        """Make and post one summary. Without a Rake channel nothing is stored yet: the summary
+        is made when the channel becomes known (within the catch-up week)."""
+        if await self.repo.summary_exists(rhythm.value, period.key):
+            return 0  # made already (by this or another replica): the common case each minute
+        ref = await rake_channel(self._s)
+        if ref is None:
+            if (rhythm, period.key) not in self._waiting:
+                self._waiting.add((rhythm, period.key))
+                log.warning("summary %s %s waits for a Rake channel", rhythm.value, period.key)
+            return 0
         flt = DigestFilter(period)
         figures = await self.figures(flt, period.last_day)
         stored_figures = figures.to_json()
-        ref = await rake_channel(self._s)
-        item = None
-        if ref is not None:
-            ctx = self._county_ctx()
-            listed = await self.repo.listed(flt, period)
-            card = digest_card(ctx, TITLE[rhythm], flt, suppress(figures), listed, in_channel=True)
-            item = (
-                f"summary:{rhythm.value}:{period.key}",
-                "summary",
-                ref.conversation_id,
-                {"target": reference_payload(ref), "card": card},
-            )
-        else:
-            log.warning("summary %s %s: no Rake channel known", rhythm.value, period.key)
+        ctx = self._county_ctx()
+        listed = await self.repo.listed(flt, period)
+        card = digest_card(ctx, TITLE[rhythm], flt, suppress(figures), listed, in_channel=True)
+        item = (
+            f"summary:{rhythm.value}:{period.key}",
+            "summary",
+            ref.conversation_id,
+            {"target": reference_payload(ref), "card": card},
+        )
         stored = await self.repo.store_summary(
             rhythm.value, period, self._s.county.id, stored_figures, item
         )

@@ -225,6 +225,13 @@ class DigestRepository:
                 found.setdefault(obs_id, []).append((kind, key))
         return found
 
+    async def summary_exists(self, kind: str, period_key: str) -> bool:
+        stmt = select(SUMMARIES.c.id).where(
+            SUMMARIES.c.kind == kind, SUMMARIES.c.period_key == period_key
+        )
+        async with self._db.engine.connect() as conn:
+            return (await conn.scalar(stmt)) is not None
+
     async def summary_counts(self) -> dict[str, int]:
         stmt = select(SUMMARIES.c.kind, func.count()).group_by(SUMMARIES.c.kind)
         async with self._db.engine.connect() as conn:
