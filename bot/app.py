@@ -6,6 +6,7 @@ import gc
 import logging
 from typing import Any
 
+import jwt
 from aiohttp import web
 from botbuilder.core import TurnContext
 from botbuilder.integration.aiohttp import ConfigurationBotFrameworkAuthentication
@@ -87,7 +88,11 @@ async def messages(request: web.Request) -> web.StreamResponse:
             services.metrics.inc("rake_refused_tenant_total", "Activities from other tenants")
             log.warning("refused an activity from a tenant that is not allowed: %s", tenant)
             return web.json_response({"error": "tenant not allowed"}, status=403)
-    return await request.app[ADAPTER].process(request, request.app[BOT])
+    try:
+        return await request.app[ADAPTER].process(request, request.app[BOT])
+    except jwt.PyJWTError:  # a malformed token is botbuilder's 500, but it is the caller's 401
+        log.warning("refused an activity with a malformed token")
+        return web.json_response({"error": "unauthorised"}, status=401)
 
 
 async def metrics(request: web.Request) -> web.Response:

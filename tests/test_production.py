@@ -105,3 +105,34 @@ async def test_graceful_shutdown_releases_the_outbox_claims_not_yet_started(
         assert (await worker.outbox.counts()) == {"pending": 3}
     finally:
         await bot.client.close()
+
+
+async def test_production_with_a_managed_identity_refuses_unauthenticated_activities(
+    db: Database, connector: FakeConnector
+) -> None:
+    """The bot as UserAssignedMSI: the app builds without secrets and Bot Framework
+    authentication is on (an activity without a token is refused before any handler)."""
+    bot = await start_bot(
+        db,
+        connector,
+        RAKE_ENVIRONMENT="production",
+        MicrosoftAppId="22222222-3333-4444-5555-666666666666",
+        MicrosoftAppType="UserAssignedMSI",
+        MicrosoftAppTenantId=a.TENANT,
+        RAKE_ALLOWED_TENANTS=a.TENANT,
+        RAKE_EXPORT_SECRET="x" * 32,
+        RAKE_PUBLIC_URL="https://rake.example.fi",
+        RAKE_DEV_EXPERTS="",
+        RAKE_DEV_TEAM_LEADS="",
+    )
+    try:
+        status, _body = await bot.post(a.message(connector.url, "apua"))
+        assert status == 401
+        forged = a.message(connector.url, "apua")
+        response = await bot.client.post(
+            "/api/messages", json=forged, headers={"Authorization": "Bearer not.a.jwt"}
+        )
+        assert response.status == 401
+        assert connector.calls == []
+    finally:
+        await bot.client.close()
