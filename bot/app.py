@@ -1,4 +1,4 @@
-"""The aiohttp application: /api/messages, /healthz, /readyz. Thin wiring, no globals."""
+"""The aiohttp application: /api/messages, /healthz, /readyz, /metrics, /exports. Thin wiring."""
 
 from __future__ import annotations
 

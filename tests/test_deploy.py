@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tomllib
@@ -21,6 +22,19 @@ DEPLOY = ROOT / "deploy"
 def test_the_installed_wheel_runs_with_its_data_from_outside_the_repository(
     tmp_path: Path,
 ) -> None:
+    # exactly what the Dockerfile's build stage copies, built outside the repository
+    source = tmp_path / "src"
+    source.mkdir()
+    dockerfile = (DEPLOY / "Dockerfile").read_text(encoding="utf-8")
+    for line in re.findall(r"(?m)^COPY (?!--)(.+)$", _stages(dockerfile)[0]):
+        *names, _target = line.split()
+        for name in names:
+            origin = ROOT / name
+            if origin.is_dir():
+                ignore = shutil.ignore_patterns("__pycache__")
+                shutil.copytree(origin, source / name, ignore=ignore)
+            else:
+                shutil.copy(origin, source / name)
     wheels = tmp_path / "wheels"
     build = subprocess.run(
         [
@@ -32,7 +46,7 @@ def test_the_installed_wheel_runs_with_its_data_from_outside_the_repository(
             "--no-build-isolation",
             "-w",
             str(wheels),
-            str(ROOT),
+            str(source),
         ],
         capture_output=True,
         text=True,

@@ -1,1 +1,0 @@
-"""Conversation logic as plain state machines over plain data. No SDK imports."""
