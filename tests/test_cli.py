@@ -138,38 +138,19 @@ async def test_export_from_the_command_line_is_written_and_audited(tmp_path: Pat
     await seed.add(db, seed.local(2026, 3, 31, 23, 55), phenomenon="digital")
     await seed.add(db, seed.local(2026, 4, 1, 0, 5))  # outside the period
     await db.dispose()
+
+    async def export(fmt: str, out: Path) -> subprocess.CompletedProcess[str]:
+        args = ("export", "--from", "2026-01-01", "--to", "2026-03-31", "--format", fmt)
+        return await asyncio.to_thread(cli, *args, "--out", str(out), RAKE_DATABASE_URL=url)
+
     out = tmp_path / "q1.xlsx"
-    result = await asyncio.to_thread(
-        cli,
-        "export",
-        "--from",
-        "2026-01-01",
-        "--to",
-        "2026-03-31",
-        "--format",
-        "xlsx",
-        "--out",
-        str(out),
-        RAKE_DATABASE_URL=url,
-    )
+    result = await export("xlsx", out)
     assert result.returncode == 0, result.stderr
     assert "3 observations written" in result.stdout
     rows = list(openpyxl.load_workbook(out, read_only=True).active.iter_rows(values_only=True))
     assert rows[0][0] == "Tunnus" and len(rows) == 4
     csv_out = tmp_path / "q1.csv"
-    result = await asyncio.to_thread(
-        cli,
-        "export",
-        "--from",
-        "2026-01-01",
-        "--to",
-        "2026-03-31",
-        "--format",
-        "csv",
-        "--out",
-        str(csv_out),
-        RAKE_DATABASE_URL=url,
-    )
+    result = await export("csv", csv_out)
     assert result.returncode == 0, result.stderr
     raw = csv_out.read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")

@@ -79,6 +79,16 @@ async def say(bot: BotClient, text: str, **kw: Any) -> dict[str, Any]:
     return valid(cards[-1])
 
 
+def facts_of(card: dict[str, Any]) -> dict[str, str]:
+    """Every fact of a card's fact sets, title → value."""
+    return {
+        f["title"]: f["value"]
+        for item in card["body"]
+        if item.get("type") == "FactSet"
+        for f in item["facts"]
+    }
+
+
 def fixed(moment: datetime) -> Any:
     return lambda: moment
 
@@ -240,12 +250,7 @@ async def test_channel_cards_suppress_small_counts(
         card = connector.cards()[-1]
         text = json.dumps(card, ensure_ascii=False)
         assert "Viikkokooste: viikko 10/2026" in text
-        facts = {
-            f["title"]: f["value"]
-            for item in card["body"]
-            if item.get("type") == "FactSet"
-            for f in item["facts"]
-        }
+        facts = facts_of(card)
         assert facts["Havaintoja"] == "7" and facts["Edellinen jakso"] == "5 (+2)"
         assert facts["Akuutteja"] == "<3"  # 1 acute
         assert facts["Hyvä käytäntö"] == "<3 (–)" and facts["Heinola"] == "<3 (–)"
@@ -255,12 +260,7 @@ async def test_channel_cards_suppress_small_counts(
         assert bars == []  # housing (5) and mental health (2) are hidden: no bar tells them
         # the same figures pulled by an expert in personal chat are exact
         card = await say(bot, "kooste 2026-W10", user=EXPERT)
-        facts = {
-            f["title"]: f["value"]
-            for item in card["body"]
-            if item.get("type") == "FactSet"
-            for f in item["facts"]
-        }
+        facts = facts_of(card)
         assert facts["Akuutteja"] == "1" and facts["Hyvä käytäntö"] == "2 (+2)"
     finally:
         await bot.client.close()
