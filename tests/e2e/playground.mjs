@@ -163,6 +163,26 @@ try {
     await shot('2-filter');
     await press('Näytä kooste');
     await waitText('Rake-kooste:');
+    // A line of the list opens the whole observation (experts only; audited).
+    const reference = result.references[0];
+    await lastCard().getByText(reference).first().click();
+    await page.getByText(`Havainto ${reference}`).last().waitFor();
+    await shot('2b-observation');
+    // The export: a personal link to a file served by the bot.
+    const digestCard = page.locator('.ac-adaptiveCard').filter({ hasText: 'Rake-kooste:' }).last();
+    await digestCard.getByRole('button', { name: 'Vie Exceliin', exact: true }).click();
+    await waitText('Havaintojen vienti');
+    // Teams' renderer draws Action.OpenUrl as a link whose title is the address: fetch it as
+    // the expert's browser would.
+    const link = page.locator('.ac-adaptiveCard').filter({ hasText: 'Havaintojen vienti' }).last()
+      .getByRole('link', { name: 'Lataa Excel-tiedosto', exact: true });
+    const url = await link.getAttribute('title');
+    const response = await page.request.get(url);
+    result.exportStatus = response.status();
+    result.exportName = (response.headers()['content-disposition'] || '').replace(/.*filename="([^"]+)".*/, '$1');
+    result.exportFile = path.join(artifacts, 'digest-export.xlsx');
+    fs.writeFileSync(result.exportFile, await response.body());
+    await shot('2c-export');
     // In the team's channel: an expert makes it the Rake channel and pulls the digest there.
     await page.getByText('Rake', { exact: true }).first().click();
     await mention('rakekanava');

@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import openpyxl
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -240,6 +241,17 @@ def test_an_expert_pulls_the_digest_with_its_chart_in_chat_and_in_the_rake_chann
         ).fetchone()
     assert set(outcome["references"]) <= reports and outcome["references"]
     assert audit == [(PLAYGROUND_USER, "digest", 1)] * 3
+    # the observation opened from the list, the export link made and the file downloaded
+    assert outcome["exportStatus"] == 200 and str(outcome["exportName"]).endswith(".xlsx")
+    book = openpyxl.load_workbook(str(outcome["exportFile"]), read_only=True)
+    rows = list(book.active.iter_rows(values_only=True))
+    assert rows[0][0] == "Tunnus" and rows[1][0] in outcome["references"]
+    with sqlite3.connect(stack.database) as conn:
+        reads = conn.execute(
+            "SELECT action FROM audit_log WHERE action IN ('observation.read', 'export.link',"
+            " 'export') AND allowed = 1 ORDER BY id"
+        ).fetchall()
+    assert reads == [("observation.read",), ("export.link",), ("export",)]
     assert channel is not None and "channel_id" in channel[0]
     # one card of the day, updated in place: the Playground shows it once, with both
     assert outcome["dailyCards"] == 1
