@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
 
-from bot.access import is_expert, rake_channel
+from bot.access import is_expert, rake_channel, rake_channel_id
 from bot.escalation import enqueue_acute
 from bot.outbox_worker import reference_payload
 from bot.report_flow import observation_view
@@ -115,16 +115,22 @@ class DigestFlow:
             await self.repo.groups(flt, year_ago),
         )
 
-    async def _digest(self, ctx: Ctx, flt: DigestFilter, in_channel: bool) -> Card:
+    async def _digest(self, ctx: Ctx, flt: DigestFilter, channel_id: str | None) -> Card:
+        """In personal chat: exact counts and the newest observations. In a channel: small
+        counts hidden; the observations' excerpts only in the Rake channel (the experts'),
+        never in a team's channel where an expert happened to ask."""
         self._s.metrics.inc("rake_digests_total", "Digests pulled by experts")
         figures = await self.figures(flt)
+        in_channel = channel_id is not None
         if in_channel:
             suppress(figures)
-        listed = await self.repo.listed(flt, flt.period.clipped(self.today()))
+        listed = []
+        if not in_channel or channel_id == await rake_channel_id(self._s):
+            listed = await self.repo.listed(flt, flt.period.clipped(self.today()))
         return digest_card(ctx, "digest.title", flt, figures, listed, in_channel=in_channel)
 
     # --- pull: "kooste …" and the filter card ----------------------------------------------
-    async def pull(self, ctx: Ctx, user_id: str, words: str, in_channel: bool) -> Card:
+    async def pull(self, ctx: Ctx, user_id: str, words: str, channel_id: str | None) -> Card:
         today = self.today()
         default = containing("week", today)
         flt = parse_filter(words, today, self.options(), default)
@@ -133,7 +139,7 @@ class DigestFlow:
         if flt.unknown:
             error = ctx.t("digest.unknown_words", words=", ".join(flt.unknown))
             return filter_card(ctx, flt, error)
-        return await self._digest(ctx, flt, in_channel)
+        return await self._digest(ctx, flt, channel_id)
 
     async def filter(self, ctx: Ctx, user_id: str) -> Card:
         if not await is_expert(self._s, user_id):
@@ -141,7 +147,7 @@ class DigestFlow:
         return filter_card(ctx, DigestFilter(containing("week", self.today())))
 
     async def run_filter(
-        self, ctx: Ctx, user_id: str, data: dict[str, Any], in_channel: bool
+        self, ctx: Ctx, user_id: str, data: dict[str, Any], channel_id: str | None
     ) -> Card:
         """The filter card's answer. Values are checked against the county's lists."""
         try:
@@ -171,7 +177,7 @@ class DigestFlow:
         )
         if not await self._allowed(user_id, "digest", f"{period.key} {chosen}"[:200]):
             return notice_card(ctx, "access.experts_only")
-        return await self._digest(ctx, flt, in_channel)
+        return await self._digest(ctx, flt, channel_id)
 
     # --- periodic summaries ------------------------------------------------------------------
     def publish_at(self, rhythm: Rhythm, period: Period) -> datetime:

@@ -75,9 +75,13 @@ def _execute_message(message: str) -> dict[str, Any]:
     }
 
 
-def _in_channel(activity: Activity) -> bool:
+def _channel_id(activity: Activity) -> str | None:
+    """The channel a message or card action came from; None in personal and group chat."""
     conversation = activity.conversation
-    return bool(conversation and conversation.conversation_type == "channel")
+    if not (conversation and conversation.conversation_type == "channel"):
+        return None
+    channel = _dict(_channel_data(activity).get("channel")).get("id")
+    return str(channel) if channel else (_team_id(activity) or "")
 
 
 def _execute_error(message: str) -> dict[str, Any]:
@@ -213,7 +217,7 @@ class RakeBot(TeamEvents, TeamsActivityHandler):
         elif parsed.command is Command.SCHEDULE:
             await self._send_card(turn_context, await self._schedule(turn_context, ctx))
         elif parsed.command is Command.DIGEST:
-            card = await self.digests.pull(ctx, user, parsed.argument or "", _in_channel(activity))
+            card = await self.digests.pull(ctx, user, parsed.argument or "", _channel_id(activity))
             await self._send_card(turn_context, card)
         elif parsed.command is Command.EXPORT:
             await self._send_card(
@@ -405,7 +409,7 @@ class RakeBot(TeamEvents, TeamsActivityHandler):
             return await self.digests.filter(ctx, user)
         if kind == DIGEST_RUN:
             return await self.digests.run_filter(
-                ctx, user, data, _in_channel(turn_context.activity)
+                ctx, user, data, _channel_id(turn_context.activity)
             )
         if kind == EXPORT_LINK:
             return await self.exports.link(ctx, user, data)

@@ -605,3 +605,25 @@ async def test_a_summary_waits_for_the_rake_channel_within_the_catch_up_week(
         ]
     finally:
         await bot.client.close()
+
+
+async def test_excerpts_reach_no_channel_but_the_rake_channel(
+    db: Database, connector: FakeConnector
+) -> None:
+    await seed.week_10_dataset(db)
+    bot = await start_bot(db, connector)
+    try:
+        bot.app[BOT].digests.clock = fixed(seed.local(2026, 3, 20).astimezone(UTC))
+        await bot.invoke(a.bot_added_to_team(connector.url), 201)
+        # an expert asks in a team's channel: counts (suppressed), no observation texts
+        card = await say(bot, "<at>Rake</at> kooste 2026-W10", user=EXPERT, team=True)
+        text = json.dumps(card, ensure_ascii=False)
+        assert "viikko 10/2026" in text and "RAKE-2026-" not in text
+        assert "Vuokra-asuntojen" not in text
+        # once that channel is the Rake channel, the list with excerpts is shown there
+        await say(bot, "<at>Rake</at> rakekanava", user=EXPERT, team=True)
+        card = await say(bot, "<at>Rake</at> kooste 2026-W10", user=EXPERT, team=True)
+        text = json.dumps(card, ensure_ascii=False)
+        assert "RAKE-2026-" in text and "Vuokra-asuntojen" in text
+    finally:
+        await bot.client.close()
