@@ -1,16 +1,19 @@
-"""What only the county's Rake experts may see: observation texts (audited)."""
+"""What only the county's Rake experts may see (observation texts, audited), and the roles
+table admins edit by command."""
 
 from __future__ import annotations
 
 import logging
 from typing import Any
 
-from bot.access import is_expert
+from bot.access import is_admin, is_expert
 from bot.report_flow import observation_view
 from bot.services import Services
 from cards.common import Card, Ctx
+from cards.digest import roles_card
 from cards.observation import observation_card
 from cards.welcome import notice_card
+from dialogs.commands import parse_role_change
 from storage.audit import AuditLog
 
 log = logging.getLogger(__name__)
@@ -48,3 +51,21 @@ class ExpertFlow:
             "contact_ok": row.contact_ok,
         }
         return observation_card(ctx, observation_view(row), fields)
+
+    async def roles(self, ctx: Ctx, user_id: str, argument: str | None) -> Card:
+        """ "rooli lisää <id> asiantuntija", "rooli poista <id>", "rooli": admins only, audited."""
+        if not await is_admin(self._s, user_id):
+            return notice_card(ctx, "access.admins_only")
+        change = parse_role_change(argument)
+        message = None
+        if change is None:
+            message = ctx.t("roles.bad_command")
+        elif change.action == "add" and change.aad_id and change.role:
+            await self._s.roles.set(change.aad_id, change.role, user_id)
+            await self.audit.record(user_id, "role.add", f"{change.aad_id} {change.role}", True)
+            message = ctx.t("roles.added", role=ctx.t(f"roles.{change.role}"))
+        elif change.action == "remove" and change.aad_id:
+            removed = await self._s.roles.remove(change.aad_id)
+            await self.audit.record(user_id, "role.remove", change.aad_id, True)
+            message = ctx.t("roles.removed" if removed else "roles.not_found")
+        return roles_card(ctx, await self._s.roles.listing(), message)

@@ -31,6 +31,7 @@ from bot.services import Services
 from cards.common import Card, Ctx
 from cards.digest import export_card, fmt_day
 from cards.welcome import notice_card
+from dialogs.periods import containing, parse_period
 from storage.audit import AuditLog
 from storage.digests import DigestRepository, instant
 
@@ -226,6 +227,24 @@ class ExportFlow:
         url = f"{self._s.settings.base_url()}/exports/{token}"
         span = f"{fmt_day(first)}–{fmt_day(last)}"
         return export_card(ctx, url, fmt, span, minutes)
+
+    async def typed(self, ctx: Ctx, user_id: str, argument: str | None, today: date) -> Card:
+        """ "vienti 2026-Q3 csv": a period (default: this year so far) and a format (xlsx)."""
+        period, fmt = containing("year", today), "xlsx"
+        for word in (argument or "").split():
+            if word in ("xlsx", "excel", "csv"):
+                fmt = "csv" if word == "csv" else "xlsx"
+                continue
+            try:
+                found = parse_period(word, today)
+            except ValueError:
+                found = None
+            if found is None:
+                return notice_card(ctx, "export.bad_request")
+            period = found
+        period = period.clipped(today)
+        data = {"format": fmt, "from": period.start.isoformat(), "to": period.last_day.isoformat()}
+        return await self.link(ctx, user_id, data)
 
     async def download(self, token: str) -> tuple[Path, str, str] | None:
         """Write the file for a valid link; None for a bad, expired or no longer allowed one.

@@ -11,7 +11,7 @@ from botbuilder.core import CardFactory, InvokeResponse, MessageFactory, TurnCon
 from botbuilder.core.teams import TeamsActivityHandler
 from botbuilder.schema import Activity, ActivityTypes, ChannelAccount
 
-from bot.access import is_admin, is_expert
+from bot.access import is_expert
 from bot.digest_flow import DigestFlow
 from bot.escalation import enqueue_acute
 from bot.expert_flow import ExpertFlow
@@ -24,12 +24,11 @@ from bot.team_events import TeamEvents
 from bot.team_flow import TeamFlow
 from bot.vartti_flow import VarttiFlow
 from cards.common import Card, Ctx, Mode
-from cards.digest import DIGEST_FILTER, DIGEST_RUN, EXPORT_LINK, roles_card
+from cards.digest import DIGEST_FILTER, DIGEST_RUN, EXPORT_LINK
 from cards.observation import ACK as ACUTE_ACK
 from cards.observation import SHOW as SHOW_OBSERVATION
 from cards.welcome import help_card, notice_card, team_intro_card, welcome_card
-from dialogs.commands import Command, parse_command, parse_role_change
-from dialogs.periods import containing, parse_period
+from dialogs.commands import Command, parse_command
 from dialogs.report import MalformedInput
 from i18n import LANGS, Lang, resolve_lang
 from storage.conversations import Reference
@@ -221,37 +220,21 @@ class RakeBot(TeamEvents, TeamsActivityHandler):
             await self._send_card(turn_context, card)
         elif parsed.command is Command.EXPORT:
             await self._send_card(
-                turn_context, await self._export_typed(ctx, user, parsed.argument)
+                turn_context,
+                await self.exports.typed(ctx, user, parsed.argument, self.digests.today()),
             )
         elif parsed.command is Command.RAKE_CHANNEL:
             await self._send_card(turn_context, await self._set_rake_channel(turn_context, ctx))
         elif parsed.command is Command.ROLES:
-            await self._send_card(turn_context, await self._roles(ctx, user, parsed.argument))
+            await self._send_card(
+                turn_context, await self._experts.roles(ctx, user, parsed.argument)
+            )
         elif parsed.command is Command.LANGUAGE and parsed.argument:
             await self._lang_pref.set(turn_context, parsed.argument)
             ctx = Ctx(resolve_lang(parsed.argument), ctx.catalog, ctx.county)
             await turn_context.send_activity(ctx.t("language.changed"))
         else:
             await turn_context.send_activity(ctx.t("unknown.command"))
-
-    async def _export_typed(self, ctx: Ctx, user: str, argument: str | None) -> Card:
-        """ "vienti 2026-Q3 csv": a period (default: this year so far) and a format (xlsx)."""
-        today = self.digests.today()
-        period, fmt = containing("year", today), "xlsx"
-        for word in (argument or "").split():
-            if word in ("xlsx", "excel", "csv"):
-                fmt = "csv" if word == "csv" else "xlsx"
-                continue
-            try:
-                found = parse_period(word, today)
-            except ValueError:
-                found = None
-            if found is None:
-                return notice_card(ctx, "export.bad_request")
-            period = found
-        period = period.clipped(today)
-        data = {"format": fmt, "from": period.start.isoformat(), "to": period.last_day.isoformat()}
-        return await self.exports.link(ctx, user, data)
 
     async def _set_rake_channel(self, turn_context: TurnContext, ctx: Ctx) -> Card:
         """An expert typed "rakekanava" in a channel: this channel becomes the Rake channel."""
@@ -281,25 +264,6 @@ class RakeBot(TeamEvents, TeamsActivityHandler):
         )
         log.info("the Rake channel was set by an expert")
         return notice_card(ctx, "rake_channel.set")
-
-    async def _roles(self, ctx: Ctx, user: str, argument: str | None) -> Card:
-        if not await is_admin(self._s, user):
-            return notice_card(ctx, "access.admins_only")
-        change = parse_role_change(argument)
-        message = None
-        if change is None:
-            message = ctx.t("roles.bad_command")
-        elif change.action == "add" and change.aad_id and change.role:
-            await self._s.roles.set(change.aad_id, change.role, user)
-            await self.exports.audit.record(
-                user, "role.add", f"{change.aad_id} {change.role}", True
-            )
-            message = ctx.t("roles.added", role=ctx.t(f"roles.{change.role}"))
-        elif change.action == "remove" and change.aad_id:
-            removed = await self._s.roles.remove(change.aad_id)
-            await self.exports.audit.record(user, "role.remove", change.aad_id, True)
-            message = ctx.t("roles.removed" if removed else "roles.not_found")
-        return roles_card(ctx, await self._s.roles.listing(), message)
 
     async def _schedule(
         self, turn_context: TurnContext, ctx: Ctx, data: dict[str, Any] | None = None
