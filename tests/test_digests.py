@@ -4,24 +4,18 @@ against SQLite and PostgreSQL, through the real app and the fake Bot Connector."
 from __future__ import annotations
 
 import asyncio
-import csv
-import io
 import json
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse
 
-import openpyxl
 import pytest
 from sqlalchemy import func, select
 
 from bot.app import BOT
 from bot.digest_flow import DigestFlow
-from bot.export_flow import COLUMNS
 from bot.services import Services
-from cards.digest import DIGEST_FILTER, DIGEST_RUN, EXPORT_LINK
-from cards.observation import ACK
+from cards.digest import DIGEST_FILTER, DIGEST_RUN
 from dialogs.periods import DigestFilter, Period, Rhythm, calendar, iso_week
 from i18n import Catalog
 from storage.db import Database
@@ -390,169 +384,6 @@ async def test_roles_by_command_and_the_rake_channel_command(
         assert actions.count("role.add") == 1 and actions.count("role.remove") == 1
     finally:
         await bot.client.close()
-
-
-# --- the daily card and acute acknowledgements -----------------------------------------------
-
-
-async def test_the_daily_card_is_posted_once_and_updated_in_place(
-    db: Database, connector: FakeConnector, tmp_path: Path
-) -> None:
-    bot = await start_bot(db, connector, RAKE_COUNTY=county_with_rake_channel(tmp_path))
-    try:
-        await bot.invoke(a.bot_added_to_team(connector.url), 201)
-        flow = bot.app[BOT].digests
-        now = seed.local(2026, 11, 24, 10).astimezone(UTC)
-        assert await flow.refresh_daily_card(now) == "empty"
-        first = (await seed.add(db, seed.local(2026, 11, 24, 9)))[0]
-        assert await flow.refresh_daily_card(now) == "posted"
-        assert await flow.refresh_daily_card(now) == "unchanged"
-        second = (await seed.add(db, seed.local(2026, 11, 24, 9, 30), phenomenon="digital"))[0]
-        # the post has not gone out yet: there is nothing to update
-        assert await flow.refresh_daily_card(now) == "waiting for the post (pending)"
-        connector.calls.clear()
-        await bot.settle()
-        assert await flow.refresh_daily_card(now) == "updated"
-        third = (await seed.add(db, seed.local(2026, 11, 24, 9, 40), phenomenon="ageing"))[0]
-        assert await flow.refresh_daily_card(now) == "updated"
-        assert await flow.refresh_daily_card(now) == "unchanged"
-        await bot.settle()
-        new_posts = [c for c in connector.calls if c.method == "POST"]
-        updates = [c for c in connector.calls if c.method == "PUT"]
-        # one post; the first update was superseded by the second before it was sent
-        assert len(new_posts) == 1 and len(updates) == 1
-        post = await flow._outbox.by_key("daily:2026-11-24:post")
-        assert post.result_id in updates[0].path
-        assert updates[0].path.endswith(f"/activities/{post.result_activity_id}")
-        text = json.dumps(valid(updates[0].body["attachments"][0]["content"]), ensure_ascii=False)
-        for row in (first, second, third):
-            assert row.reference in text
-        assert "3 havaintoa" in text
-    finally:
-        await bot.client.close()
-
-
-async def test_acute_alerts_are_acknowledged_once_and_reminded_once(
-    db: Database, connector: FakeConnector, tmp_path: Path
-) -> None:
-    bot = await start_bot(
-        db, connector, RAKE_COUNTY=county_with_rake_channel(tmp_path, people=EXPERT)
-    )
-    try:
-        await bot.invoke(a.bot_added_to_team(connector.url), 201)
-        await bot.post(a.bot_added_personal(connector.url, user=EXPERT))
-        flow = bot.app[BOT].digests
-        created = datetime(2026, 11, 24, 8, tzinfo=UTC)
-        late, fine = await seed.add(db, created, 2, urgency="acute")
-        # nobody acknowledges within 30 minutes → one reminder to the channel and the person
-        assert await flow.remind_unacknowledged(created + timedelta(minutes=29)) == 0
-        # ... except for the one acknowledged in time
-        ack = {"rake": ACK, "reference": fine.reference, "channel": True}
-        body = await bot.invoke(a.execute(connector.url, ack, user=EXPERT, team=True))
-        card = valid(body["value"])
-        assert "Kuitattu: Testi Työntekijä" in json.dumps(card, ensure_ascii=False)
-        assert ACK not in json.dumps(card["actions"])  # the button is gone
-        assert await flow.remind_unacknowledged(created + timedelta(minutes=31)) == 2
-        assert await flow.remind_unacknowledged(created + timedelta(minutes=90)) == 0
-        connector.calls.clear()
-        await bot.settle()
-        reminders = [
-            c
-            for c in connector.cards()
-            if FI.t("fi", "acute.reminder") in json.dumps(c, ensure_ascii=False)
-        ]
-        assert len(reminders) == 2
-        assert all(late.reference in json.dumps(c) for c in reminders)
-        # a second acknowledgement keeps the first one's name; a worker may not acknowledge
-        body = await bot.invoke(a.execute(connector.url, ack, user=WORKER))
-        assert body["type"] == "application/vnd.microsoft.activity.message"
-        async with db.sessions() as session:
-            row = await session.scalar(
-                select(Observation).where(Observation.reference == fine.reference)
-            )
-            assert row is not None and row.acknowledged_by == EXPERT
-    finally:
-        await bot.client.close()
-
-
-# --- exports ---------------------------------------------------------------------------------
-
-
-async def _download(bot: BotClient, card: dict[str, Any]) -> tuple[int, bytes, dict[str, str]]:
-    url = next(x["url"] for x in card["actions"] if x["type"] == "Action.OpenUrl")
-    response = await bot.client.get(urlparse(url).path)
-    return response.status, await response.read(), dict(response.headers)
-
-
-async def test_exports_are_for_experts_read_back_and_audited(
-    db: Database, connector: FakeConnector
-) -> None:
-    await seed.week_10_dataset(db)
-    await seed.add(
-        db,
-        seed.local(2026, 3, 3),
-        contact_ok=True,
-        reporter_id="dddddddd-0000-0000-0000-000000000004",
-        description='Rivinvaihto\nja "lainaus"; puolipiste',
-        target_groups=["youth", "elderly"],
-    )
-    bot = await start_bot(db, connector, RAKE_DEV_ADMINS=ADMIN)
-    try:
-        span = {"rake": EXPORT_LINK, "from": "2026-03-02", "to": "2026-03-08"}
-        body = await bot.invoke(a.execute(connector.url, dict(span, format="xlsx"), user=EXPERT))
-        status, content, headers = await _download(bot, valid(body["value"]))
-        assert status == 200 and headers["Content-Disposition"].endswith('.xlsx"')
-        book = openpyxl.load_workbook(io.BytesIO(content), read_only=True)
-        rows = list(book.active.iter_rows(values_only=True))
-        assert list(rows[0]) == [FI.t("fi", f"export.col.{c}") for c in COLUMNS]
-        assert rows[0][:4] == ("Tunnus", "Vastaanotettu", "Havainnon laji", "Ilmiö")
-        assert len(rows) == 1 + 8
-        received = [r[1] for r in rows[1:]]
-        assert received == sorted(received) and received[0] == datetime(2026, 3, 2, 9, 0)
-        quoted = next(r for r in rows if r[5] and "lainaus" in r[5])
-        assert quoted[17] == "dddddddd-0000-0000-0000-000000000004"  # contact allowed
-        groups = [FI.t("fi", "target_group.youth"), FI.t("fi", "target_group.elderly")]
-        assert quoted[6] == ", ".join(groups)
-        assert all(r[17] in (None, "") for r in rows[1:] if r is not quoted)
-
-        body = await bot.invoke(a.execute(connector.url, dict(span, format="csv"), user=EXPERT))
-        status, content, headers = await _download(bot, body["value"])
-        assert status == 200 and headers["Content-Type"].startswith("text/csv")
-        assert content.startswith(b"\xef\xbb\xbf")  # UTF-8 with BOM, for Excel
-        table = list(csv.reader(io.StringIO(content.decode("utf-8-sig")), delimiter=";"))
-        assert table[0][0] == "Tunnus" and table[0][3] == "Ilmiö" and len(table) == 9
-        assert any(r[5] == 'Rivinvaihto\nja "lainaus"; puolipiste' for r in table)
-        assert table[1][1] == "2026-03-02 09:00"
-
-        # typed: "vienti 2026-W10 csv"
-        card = await say(bot, "vienti 2026-W10 csv", user=EXPERT)
-        assert (await _download(bot, card))[0] == 200
-
-        # non-experts get no link; a tampered or expired link is refused
-        body = await bot.invoke(a.execute(connector.url, dict(span, format="csv"), user=WORKER))
-        assert "Action.OpenUrl" not in json.dumps(body)
-        tampered = await bot.client.get(urlparse(_url(card)).path + "0")
-        assert tampered.status == 403
-        signer = bot.app[BOT].exports.signer
-        old = signer.sign({"u": EXPERT, "f": "csv", "a": "2026-03-02", "b": "2026-03-08"}, -1)
-        assert (await bot.client.get(f"/exports/{old}")).status == 403
-        # an expert removed after the link was made cannot use it
-        newcomer = "eeeeeeee-0000-0000-0000-000000000005"
-        await say(bot, f"rooli lisää {newcomer} asiantuntija", user=ADMIN)
-        card = await say(bot, "vienti 2026-W10", user=newcomer)
-        await say(bot, f"rooli poista {newcomer}", user=ADMIN)
-        assert (await _download(bot, card))[0] == 403
-
-        log = await audit(db)
-        assert (WORKER, "export.link", False) in log
-        assert log.count((EXPERT, "export", True)) == 3
-        assert (newcomer, "export", False) in log
-    finally:
-        await bot.client.close()
-
-
-def _url(card: dict[str, Any]) -> str:
-    return str(next(x["url"] for x in card["actions"] if x["type"] == "Action.OpenUrl"))
 
 
 def test_small_totals_are_hidden_in_a_channel_with_their_changes() -> None:
