@@ -200,6 +200,16 @@ try {
     await shot('5-daily-updated');
     result.dailyCards = await daily().count();
     result.dailyText = await daily().first().innerText();
+    // The acute report nobody acknowledged: its reminder arrives (the job runs every minute)
+    // and "Kuittaa" replaces the card in place for everyone.
+    const alert = () => page.locator('.ac-adaptiveCard').filter({ hasText: 'RAKE-2026-9002' });
+    await alert().filter({ hasText: 'Muistutus' }).first().waitFor({ timeout: 120000 });
+    await shot('6-acute-reminder');
+    await alert().first().getByRole('button', { name: 'Kuittaa', exact: true }).click();
+    await alert().filter({ hasText: 'Kuitattu' }).first().waitFor();
+    await shot('7-acute-acknowledged');
+    result.ackText = await alert().first().innerText();
+    result.ackButtons = await alert().first().getByRole('button', { name: 'Kuittaa', exact: true }).count();
     result.ok = result.barWidth > 0 && result.references.length > 0;
   } else {
     throw new Error(`unknown scenario ${scenario}`);

@@ -15,6 +15,7 @@ import time
 import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import openpyxl
@@ -227,6 +228,19 @@ def test_an_expert_pulls_the_digest_with_its_chart_in_chat_and_in_the_rake_chann
                 " area, service_area, 'normal', 0, 0, reporter_id, origin, locale, 'received',"
                 " created_at FROM observations ORDER BY id LIMIT 1"
             )
+            # and an acute report of yesterday that nobody acknowledged: the reminder comes
+            yesterday = datetime.now(UTC) - timedelta(days=1)
+            conn.execute(
+                "INSERT INTO observations (reference, year, seq, submission_key, county, kind,"
+                " phenomenon, description, target_groups, area, service_area, urgency,"
+                " acute_reason, contact_ok, anonymous, reporter_id, origin, locale, status,"
+                " created_at)"
+                " SELECT 'RAKE-2026-9002', year, 9002, 'e2e-acute', county, 'problem',"
+                " 'housing', 'Synteettinen akuutti havainto häätöuhista.', target_groups, area,"
+                " service_area, 'acute', 'Usea perhe menettää asuntonsa tällä viikolla', 0, 0,"
+                " reporter_id, origin, locale, 'received', ? FROM observations ORDER BY id LIMIT 1",
+                (yesterday.strftime("%Y-%m-%d %H:%M:%S.%f"),),
+            )
 
     outcome = drive(stack, "digest", on_marker=add_observation)
     assert outcome["barWidth"] > 0, "the chart's bar was not drawn"
@@ -261,3 +275,11 @@ def test_an_expert_pulls_the_digest_with_its_chart_in_chat_and_in_the_rake_chann
             "SELECT kind, status FROM outbox WHERE dedupe_key LIKE 'daily:%' ORDER BY id"
         ).fetchall()
     assert daily[0] == ("daily_card", "sent") and ("update", "sent") in daily
+    # the acute reminder in the Rake channel was acknowledged there, in place
+    assert "Kuitattu" in str(outcome["ackText"]) and outcome["ackButtons"] == 0
+    with sqlite3.connect(stack.database) as conn:
+        acked = conn.execute(
+            "SELECT acknowledged_by, reminded_at IS NOT NULL FROM observations"
+            " WHERE reference = 'RAKE-2026-9002'"
+        ).fetchone()
+    assert acked == (PLAYGROUND_USER, 1)
