@@ -30,13 +30,14 @@ from bot.export_flow import Exporter
 from bot.services import Services
 from cards.common import Ctx
 from dialogs.periods import DigestFilter, calendar, iso_week
+from dialogs.report import KINDS as REPORT_KINDS
 from storage.db import Database
 from storage.migrate import upgrade
 from tests.conftest import make_settings
 
 START_YEAR = 2017
 YEARS = 10
-KINDS = ["problem", "good_practice", "weak_signal"]
+KINDS = list(REPORT_KINDS)
 PHENOMENA = [
     "housing",
     "mental_health",

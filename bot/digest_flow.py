@@ -16,12 +16,11 @@ from bot.outbox_worker import reference_payload
 from bot.report_flow import observation_view
 from bot.services import Services
 from cards.common import Card, Ctx
-from cards.digest import daily_card, digest_card, filter_card, fmt_day, period_label
+from cards.digest import daily_card, digest_card, filter_card, fmt_day
 from cards.observation import acute_alert_card
 from cards.welcome import notice_card
 from dialogs.digest import Figures, compute, suppress
 from dialogs.periods import (
-    KINDS,
     DigestFilter,
     Period,
     Rhythm,
@@ -29,6 +28,7 @@ from dialogs.periods import (
     last_complete,
     parse_filter,
 )
+from dialogs.report import KINDS
 from i18n import LANGS, resolve_lang
 from storage.audit import AuditLog
 from storage.db import utcnow
@@ -46,10 +46,6 @@ TITLE = {
     Rhythm.TERTIAL: "summary.tertial",
     Rhythm.ANNUAL: "summary.annual",
 }
-
-
-class AccessDenied(Exception):
-    pass
 
 
 def _same_length(period: Period, length: int) -> Period:
@@ -193,8 +189,7 @@ class DigestFlow:
         back-filled when the bot starts for the first time)."""
         today = self.today(now)
         found = []
-        for value in self._s.county.summary_rhythm:
-            rhythm = Rhythm(value.value)
+        for rhythm in self._s.county.summary_rhythm:
             period = last_complete(rhythm, today)
             if rhythm is Rhythm.WEEKLY and self._s.settings.digest_weekday:
                 # Posted later in the week: the week before still is the one reported.
@@ -266,11 +261,15 @@ class DigestFlow:
         ref = await rake_channel(self._s)
         if ref is None:
             return "no rake channel"
-        ctx = self._county_ctx()
-        listed = await self.repo.listed(DigestFilter(day), day, limit=DAILY_LISTED)
-        card = daily_card(ctx, today, count, listed, now)
         post_key = f"daily:{today.isoformat()}:post"
         post = await self._outbox.by_key(post_key)
+        if post is not None:  # decide before rendering: most runs change nothing
+            if post.payload.get("version") == version:
+                return "unchanged"
+            if post.status != "sent" or not post.result_activity_id:
+                return f"waiting for the post ({post.status})"
+        listed = await self.repo.listed(DigestFilter(day), day, limit=DAILY_LISTED)
+        card = daily_card(self._county_ctx(), today, count, listed, now)
         target = reference_payload(ref)
         if post is None:
             added = await self._outbox.add(
@@ -280,10 +279,6 @@ class DigestFlow:
                 {"target": target, "card": card, "version": version},
             )
             return "posted" if added else "raced"
-        if post.payload.get("version") == version:
-            return "unchanged"
-        if post.status != "sent" or not post.result_activity_id:
-            return f"waiting for the post ({post.status})"
         prefix = f"daily:{today.isoformat()}:v"
         added = await self._outbox.add(
             f"{prefix}{version}",
@@ -361,6 +356,3 @@ class DigestFlow:
                 continue  # another replica reminds
             reminded += await enqueue_acute(self._s, self._outbox, row, reminder=True)
         return reminded
-
-    def period_text(self, ctx: Ctx, first: date, last: date) -> str:
-        return period_label(ctx, Period("range", first, last + timedelta(days=1)))

@@ -8,13 +8,13 @@ or ``{id, label: {fi, sv, en}}`` for names that belong to the county (municipali
 
 from __future__ import annotations
 
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from dialogs.periods import Rhythm
 from dialogs.vartti import Prompt
 
 Lang = Literal["fi", "sv", "en"]
@@ -51,12 +51,7 @@ class Option(BaseModel):
         return value
 
 
-class SummaryRhythm(StrEnum):
-    WEEKLY = "weekly"
-    QUARTERLY = "quarterly"  # Feb, May, Aug, Nov (Kanta-Häme)
-    HALF_YEARLY = "half_yearly"  # Satakunta, Päijät-Häme
-    TERTIAL = "tertial"  # T1-T3 (Helsinki)
-    ANNUAL = "annual"
+SummaryRhythm = Rhythm  # weekly, quarterly (Feb, May, Aug, Nov), half_yearly, tertial, annual
 
 
 class ChannelRef(BaseModel):

@@ -58,19 +58,6 @@ class Figures:
             "rising": [x.id for x in self.rising],
         }
 
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> Figures:
-        by = {dim: [Line(*row) for row in rows] for dim, rows in data["by"].items()}
-        lines = {x.id: x for x in by.get("phenomenon", [])}
-        return cls(
-            total=data["total"],
-            previous_total=data["previous_total"],
-            year_ago_total=data["year_ago_total"],
-            acute=data["acute"],
-            by=by,
-            rising=[lines[i] for i in data["rising"] if i in lines],
-        )
-
 
 def _marginal(groups: list[Group], dimension: str) -> Counter[str]:
     totals: Counter[str] = Counter()

@@ -18,7 +18,7 @@ PeriodKind = Literal[
 
 
 class Rhythm(StrEnum):
-    """The summary rhythms a county file can name (see counties.SummaryRhythm)."""
+    """The summary rhythms a county file can name (``summary_rhythm``)."""
 
     WEEKLY = "weekly"
     QUARTERLY = "quarterly"  # Feb, May, Aug, Nov: the three months before
@@ -155,9 +155,6 @@ def last_complete(rhythm: Rhythm, today: date) -> Period:
 
 
 # --- the filters typed after "kooste" ---------------------------------------------------------
-
-Kind = Literal["problem", "good_practice", "weak_signal"]
-KINDS: tuple[Kind, ...] = ("problem", "good_practice", "weak_signal")
 
 
 @dataclass(frozen=True)

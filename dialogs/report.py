@@ -37,6 +37,9 @@ class Kind(StrEnum):
     WEAK_SIGNAL = "weak_signal"
 
 
+KINDS: tuple[str, ...] = tuple(kind.value for kind in Kind)
+
+
 class Extent(StrEnum):
     SINGLE = "single"
     RECURRING = "recurring"

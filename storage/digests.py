@@ -89,7 +89,6 @@ class DigestRepository:
         period: Period,
         limit: int = 10,
         excerpt: int = 80,
-        after_id: int = 0,
     ) -> list[Listed]:
         """The newest observations of a period (acute first), with a short excerpt."""
         stmt = (
@@ -104,7 +103,7 @@ class DigestRepository:
                 OBS.c.created_at,
                 func.substr(OBS.c.description, 1, excerpt + 1),
             )
-            .where(_where(flt, period, self.tz), OBS.c.id > after_id)
+            .where(_where(flt, period, self.tz))
             .order_by((OBS.c.urgency == "acute").desc(), OBS.c.created_at.desc(), OBS.c.id.desc())
             .limit(limit)
         )
