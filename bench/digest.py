@@ -30,7 +30,7 @@ from bot.export_flow import Exporter
 from bot.services import Services
 from cards.common import Ctx
 from dialogs.periods import DigestFilter, calendar, iso_week
-from dialogs.report import KINDS as REPORT_KINDS
+from dialogs.vocabulary import KINDS as REPORT_KINDS
 from storage.db import Database
 from storage.migrate import upgrade
 from tests.conftest import make_settings

@@ -28,7 +28,7 @@ from dialogs.periods import (
     last_complete,
     parse_filter,
 )
-from dialogs.report import KINDS
+from dialogs.vocabulary import KINDS
 from i18n import LANGS, resolve_lang
 from storage.audit import AuditLog
 from storage.db import utcnow

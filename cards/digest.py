@@ -16,7 +16,7 @@ from cards.common import Card, Ctx, action, card, facts, heading, open_dialog_ac
 from cards.observation import SHOW
 from dialogs.digest import SMALL, Figures, Line
 from dialogs.periods import DigestFilter, Period
-from dialogs.report import KINDS
+from dialogs.vocabulary import KINDS
 from storage.digests import Listed
 
 LIST_OF_DIMENSION = {"phenomenon": "phenomena", "area": "areas", "service_area": "service_areas"}

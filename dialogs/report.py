@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from counties import County
 from dialogs.guard import Finding, findings
+from dialogs.vocabulary import Extent, Kind, Trend, Urgency
 
 DESCRIPTION_MAX = 2000
 SHORT_TEXT_MAX = 200
@@ -29,33 +30,6 @@ class Step(IntEnum):
     EXTENT = 3
     URGENCY = 4
     REVIEW = 5
-
-
-class Kind(StrEnum):
-    PROBLEM = "problem"
-    GOOD_PRACTICE = "good_practice"
-    WEAK_SIGNAL = "weak_signal"
-
-
-KINDS: tuple[str, ...] = tuple(kind.value for kind in Kind)
-
-
-class Extent(StrEnum):
-    SINGLE = "single"
-    RECURRING = "recurring"
-    WIDESPREAD = "widespread"
-
-
-class Trend(StrEnum):
-    NEW = "new"
-    INCREASING = "increasing"
-    UNCHANGED = "unchanged"
-    DECREASING = "decreasing"
-
-
-class Urgency(StrEnum):
-    NORMAL = "normal"
-    ACUTE = "acute"
 
 
 STEP_FIELDS: dict[Step, tuple[str, ...]] = {
