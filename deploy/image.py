@@ -129,7 +129,8 @@ def _bootstrapped_base(cache: Path) -> str:
             partial.unlink(missing_ok=True)
             raise BuildError("mmdebstrap failed: " + made.stderr.strip()[-1500:])
         partial.replace(tarball)
-        say(f"bootstrap took {time.monotonic() - started:.1f} s ({tarball.stat().st_size / 1e6:.0f} MB)")
+        megabytes = tarball.stat().st_size / 1e6
+        say(f"bootstrap took {time.monotonic() - started:.1f} s ({megabytes:.0f} MB)")
     imported = run(["podman", "import", "--quiet", str(tarball), LOCAL_BASE], timeout=600)
     if imported.returncode != 0:
         raise BuildError("podman import failed: " + imported.stderr.strip()[-1500:])
@@ -227,7 +228,8 @@ def build() -> dict[str, Any]:
         iidfile = Path(tmp) / "iid"
         args = [
             "buildah", "bud", "--isolation", "chroot", "--network", "host", "--layers",
-            "--format", "docker", "--file", str(DOCKERFILE), "--iidfile", str(iidfile),
+            "--force-rm", "--format", "docker", "--file", str(DOCKERFILE),
+            "--iidfile", str(iidfile),
             "--build-arg", f"BASE={base}", "--build-arg", f"VERSION={version()}",
             "--build-arg", f"REVISION={_revision()}", *secrets, "--tag", image_name(), str(ROOT),
         ]  # fmt: skip
@@ -251,7 +253,7 @@ def build() -> dict[str, Any]:
         image_id = iidfile.read_text().strip()
     elapsed = time.monotonic() - build_started
     _prune()
-    result = {
+    result: dict[str, Any] = {
         "built": True,
         "image": image_name(),
         "id": image_id.removeprefix("sha256:"),
