@@ -12,12 +12,13 @@ DEV_ENV := RAKE_ENVIRONMENT=development RAKE_DEV_EXPERTS=00000000-0000-0000-0000
 	RAKE_DEV_ADMINS=00000000-0000-0000-0000-0000000000020
 PYTEST_ARGS ?=
 
-.PHONY: run test playground migrate lint typecheck e2e-deps chromium bench-dialog bench-fanout bench-digest package clean help
+.PHONY: run test playground migrate lint typecheck e2e-deps chromium image-deps image image-test bench-dialog bench-fanout bench-digest package clean help
 
 help:
 	@echo "make run   — set up and start the bot on http://localhost:$(PORT)/api/messages"
 	@echo "make test  — set up and run lint, type checks and the whole test suite"
 	@echo "make playground — the bot and the Microsoft 365 Agents Playground (http://localhost:56150)"
+	@echo "make image — build the production image rake-bot:<version>; make image-test — run it here"
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +40,27 @@ chromium:
 
 e2e-deps: $(NODE_STAMP) chromium
 
+# Debian's buildah, podman and mmdebstrap for the production image: installed when missing and we
+# are root (see deploy/README.md: the image is built with buildah and run with buildah's chroot
+# isolation; `podman run` does not work in this VM).
+IMAGE_TOOLS := buildah podman mmdebstrap
+image-deps:
+	@missing=""; for t in $(IMAGE_TOOLS); do command -v $$t >/dev/null 2>&1 || missing="$$missing $$t"; done; \
+	if [ -z "$$missing" ]; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "Installing Debian$$missing for the production image…"; \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null) \
+		|| echo "WARNING: could not install$$missing; the image test will be skipped (a failure under CI)"; \
+	else echo "WARNING:$$missing missing and not root; the image test will be skipped (a failure under CI)"; fi
+
+# The production image rake-bot:<version> (the last line printed is a JSON summary).
+image: image-deps
+	@$(PYTHON) deploy/image.py
+
+# Build (layers reused) and run the image on this machine; the last line is a JSON summary.
+image-test: $(STAMP) image-deps
+	@$(PY) deploy/image_check.py
+
 migrate: $(STAMP)
 	$(DEV_ENV) $(PY) -m bot migrate
 
@@ -55,7 +77,7 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(VENV)/bin/mypy bot dialogs cards storage counties i18n
 
-test: $(STAMP) e2e-deps lint typecheck
+test: $(STAMP) e2e-deps image-deps lint typecheck
 	@$(PY) -m pytest $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc = 5 ]; then echo "pytest collected no tests: that is a failure here"; exit 1; fi; \
 	exit $$rc

@@ -1,9 +1,11 @@
 """Deployment files: the wheel the image installs runs from outside the repository; the
-Dockerfile, compose file and Bicep template say what production needs. (No Docker daemon or
-Bicep compiler on this machine: see deploy/README.md for what is not verified.)"""
+Dockerfile, compose file and Bicep template say what production needs and agree with each other
+and with the bot's settings. The image itself is built and run in tests/test_image.py; compose
+and Bicep cannot be run here (see deploy/README.md for what is verified how)."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -11,6 +13,7 @@ import subprocess
 import sys
 import tomllib
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -86,15 +89,30 @@ def _stages(dockerfile: str) -> list[str]:
     return re.split(r"(?m)^FROM ", dockerfile)[1:]
 
 
+def _healthcheck(dockerfile: str) -> list[str]:
+    found = re.search(r"(?m)^HEALTHCHECK .*\\\n\s*CMD (\[.*\])$", dockerfile)
+    assert found, "no HEALTHCHECK … CMD [...] in the Dockerfile"
+    return list(json.loads(found[1]))
+
+
 def test_dockerfile_final_stage_is_slim_non_root_with_a_health_check() -> None:
     text = (DEPLOY / "Dockerfile").read_text(encoding="utf-8")
+    assert re.search(r"(?m)^ARG BASE=python:3\.11-slim-bookworm$", text)
     build, final = _stages(text)
-    assert final.startswith("python:3.11-slim")
+    assert build.startswith("${BASE} AS build") and final.startswith("${BASE}\n")
     user = re.findall(r"(?m)^USER (\S+)", final)
     assert user and user[-1] not in ("root", "0")
-    assert re.search(r"(?m)^HEALTHCHECK .*\n?.*/healthz", final)
-    assert not re.search(r"apt-get|gcc|build-essential|pip wheel", final)
-    assert "--no-index" in final  # only the wheels built in the first stage
+    assert re.search(r"--uid " + re.escape(user[-1]) + r"\b", final)
+    assert _healthcheck(text)[-1].endswith("/healthz' % os.environ.get('PORT', '3978'), timeout=2)")
+    # nothing is installed in the final stage: only the build stage's virtual environment
+    assert not re.search(r"apt-get|gcc|build-essential|pip |/wheels", final)
+    assert re.findall(r"(?m)^COPY .*", final) == ["COPY --from=build /opt/venv /opt/venv"]
+    assert "PATH=/opt/venv/bin:$PATH" in final
+    assert "pip uninstall --yes --quiet pip setuptools" in build
+    assert "--no-index" in build.split("python3 -m venv /opt/venv", 1)[1]  # wheels only
+    # package-index settings come as build secrets, never as ARG/ENV of the image
+    assert "--mount=type=secret,id=pipconf" in build and "--mount=type=secret,id=ca" in build
+    assert not re.search(r"(?m)^(ARG|ENV) .*(INDEX|PIP_CERT|PIP_CONFIG)", text)
     # every package of the project is copied into the build stage
     packages = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
     top = {p.split(".")[0] for p in packages["packages"]}
@@ -102,13 +120,71 @@ def test_dockerfile_final_stage_is_slim_non_root_with_a_health_check() -> None:
     assert copied == top
 
 
+def _compose_env(bot: dict[str, Any]) -> dict[str, str]:
+    """The bot service's environment as compose fills it in with no .env and no variables set."""
+    return {
+        k: re.sub(r"\$\{[A-Za-z_]+:-([^}]*)\}", r"\1", str(v))
+        for k, v in bot["environment"].items()
+    }
+
+
 def test_compose_runs_the_image_with_postgresql() -> None:
     compose = yaml.safe_load((DEPLOY / "compose.yaml").read_text(encoding="utf-8"))
     bot, db = compose["services"]["bot"], compose["services"]["db"]
     assert bot["build"]["dockerfile"] == "deploy/Dockerfile"
+    assert (DEPLOY / bot["build"]["context"] / bot["build"]["dockerfile"]).is_file()
     assert bot["depends_on"]["db"]["condition"] == "service_healthy"
     assert "pg_isready" in " ".join(db["healthcheck"]["test"])
     assert bot["environment"]["RAKE_DATABASE_URL"].startswith("postgresql+asyncpg://")
+
+
+def test_compose_gives_the_image_what_it_needs() -> None:
+    """Compose cannot be run here: its bot service is checked against the settings the bot
+    reads, the Dockerfile (port, health check) and the db service."""
+    from bot.settings import Settings, load_settings
+
+    compose = yaml.safe_load((DEPLOY / "compose.yaml").read_text(encoding="utf-8"))
+    bot, db = compose["services"]["bot"], compose["services"]["db"]
+    dockerfile = (DEPLOY / "Dockerfile").read_text(encoding="utf-8")
+    known = {
+        alias
+        for field in Settings.model_fields.values()
+        for alias in getattr(field.validation_alias, "choices", [])
+    }
+    env = _compose_env(bot)
+    assert set(env) <= known, set(env) - known
+    # the port: published = the image's PORT = EXPOSE = the settings' default
+    (exposed,) = re.findall(r"(?m)^EXPOSE (\d+)$", dockerfile)
+    image_env = dict(re.findall(r"(\w+)=(\S+)", _stages(dockerfile)[1].split("ENV ", 1)[1]))
+    _published, container = bot["ports"][0].split(":")
+    assert container == exposed == image_env["PORT"] == str(Settings.model_fields["port"].default)
+    assert "PORT" not in env and env.get("RAKE_HOST", "0.0.0.0") == "0.0.0.0"
+    assert image_env["RAKE_HOST"] == "0.0.0.0"  # reachable through the published port
+    # the health check: the image's own command (podman's OCI images drop HEALTHCHECK)
+    assert bot["healthcheck"]["test"] == ["CMD", *_healthcheck(dockerfile)]
+    # the database URL names the db service and its user, password and database
+    pg = db["environment"]
+    url = env["RAKE_DATABASE_URL"]
+    assert url == (
+        f"postgresql+asyncpg://{pg['POSTGRES_USER']}:{pg['POSTGRES_PASSWORD']}@db:5432/"
+        f"{pg['POSTGRES_DB']}"
+    )
+    # without a .env the service's settings are valid development settings …
+    settings = load_settings(_env_file=None, **env)
+    assert settings.environment == "development" and settings.county == "paijat-hame"
+    # … and production mode with them alone refuses to start, naming what is missing
+    with pytest.raises(Exception, match="MicrosoftAppId"):
+        load_settings(_env_file=None, **{**env, "RAKE_ENVIRONMENT": "production"})
+
+
+def test_bicep_probes_and_port_match_the_image() -> None:
+    template = (DEPLOY / "azure" / "main.bicep").read_text(encoding="utf-8")
+    (exposed,) = re.findall(r"(?m)^EXPOSE (\d+)$", (DEPLOY / "Dockerfile").read_text())
+    assert re.findall(r"targetPort: (\d+)", template) == [exposed]
+    probes = re.findall(r"httpGet: \{ path: '([^']+)', port: (\d+) \}", template)
+    assert probes == [("/healthz", exposed), ("/readyz", exposed)]
+    routes = set(re.findall(r'add_get\("([^"]+)"', (ROOT / "bot" / "app.py").read_text()))
+    assert {"/healthz", "/readyz"} <= routes
 
 
 def _bicep_env() -> dict[str, str]:
