@@ -14,6 +14,7 @@ size_mb (and why, when built is false).
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import re
@@ -123,7 +124,7 @@ def _bootstrapped_base(cache: Path) -> str:
             raise BuildError("mmdebstrap is missing (apt-get install mmdebstrap)")
         say(f"bootstrapping a Debian bookworm base with mmdebstrap into {tarball} …")
         started = time.monotonic()
-        partial = tarball.with_suffix(".partial.tar")
+        partial = tarball.with_suffix(f".partial-{os.getpid()}.tar")
         made = run([*BOOTSTRAP, str(partial)], timeout=1800)
         if made.returncode != 0:
             partial.unlink(missing_ok=True)
@@ -142,10 +143,12 @@ def choose_base(cache: Path) -> tuple[str, str]:
     forced = os.environ.get("RAKE_IMAGE_BASE")
     if forced:
         return forced, "given"
-    official = _official_base(cache)
-    if official:
-        return official, "official"
-    return _bootstrapped_base(cache), "debian-bootstrap"
+    with (cache / "base.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # builds started at once share one bootstrap
+        official = _official_base(cache)
+        if official:
+            return official, "official"
+        return _bootstrapped_base(cache), "debian-bootstrap"
 
 
 def _host_pip_settings() -> dict[str, str]:
