@@ -201,7 +201,7 @@ def pip_secrets(workdir: Path) -> tuple[list[str], str]:
     return args, summary
 
 
-def _revision() -> str:
+def revision() -> str:
     try:
         out = run(["git", "-C", str(ROOT), "rev-parse", "--short=12", "HEAD"], timeout=30)
     except (OSError, subprocess.TimeoutExpired):
@@ -233,8 +233,10 @@ def build() -> dict[str, Any]:
             "buildah", "bud", "--isolation", "chroot", "--network", "host", "--layers",
             "--force-rm", "--format", "docker", "--file", str(DOCKERFILE),
             "--iidfile", str(iidfile),
-            "--build-arg", f"BASE={base}", "--build-arg", f"VERSION={version()}",
-            "--build-arg", f"REVISION={_revision()}", *secrets, "--tag", image_name(), str(ROOT),
+            "--build-arg", f"BASE={base}",
+            "--label", f"org.opencontainers.image.version={version()}",
+            "--label", f"org.opencontainers.image.revision={revision()}",
+            *secrets, "--tag", image_name(), str(ROOT),
         ]  # fmt: skip
         say("$ " + shlex.join(args))
         log_path = cache / "build.log"

@@ -29,7 +29,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from image import ROOT, BuildError, build, run, say
+from image import ROOT, BuildError, build, revision, run, say
 
 PG_ADMIN = os.environ.get("RAKE_TEST_PG_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
 REFERENCE = re.compile(r"RAKE-\d{4}-\d{4,}")
@@ -57,6 +57,7 @@ class Container:
         config = json.loads(run(["buildah", "inspect", self.name], timeout=60).stdout)
         self.user = config["OCIv1"]["config"].get("User", "")
         self.healthcheck = (config.get("Docker", {}).get("config", {}) or {}).get("Healthcheck")
+        self.labels = config["OCIv1"]["config"].get("Labels") or {}
 
     def command(self, argv: list[str], env: dict[str, str]) -> list[str]:
         args = ["buildah", "run", "--isolation", "chroot", "--network", "host"]
@@ -186,6 +187,9 @@ def check(image_id: str, result: dict[str, Any], failures: list[str]) -> None:
     server: subprocess.Popen[str] | None = None
     try:
         result["user"] = box.user
+        result["revision"] = box.labels.get("org.opencontainers.image.revision")
+        if result["revision"] != revision():
+            failures.append(f"the image's revision label {result['revision']} is not {revision()}")
         dev = {"RAKE_ENVIRONMENT": "development"}
         checked = {}
         for county in counties:
