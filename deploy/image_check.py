@@ -233,16 +233,8 @@ def check(image_id: str, result: dict[str, Any], failures: list[str]) -> None:
         result["migrate"] = migrated.returncode
         if migrated.returncode:
             failures.append(f"migrate: {migrated.stderr.strip()[-500:]}")
-        server = subprocess.Popen(
-            box.command(["python", "-m", "bot", "run"], env),
-            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-        )  # fmt: skip
+        server = _serve(box, env)
         base_url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 90
-        while time.monotonic() < deadline and server.poll() is None:
-            if http_status(base_url + "/healthz") == 200:
-                break
-            time.sleep(0.3)
         result["healthz"] = http_status(base_url + "/healthz")
         result["readyz"] = http_status(base_url + "/readyz")
         for name in ("healthz", "readyz"):
@@ -266,6 +258,9 @@ def check(image_id: str, result: dict[str, Any], failures: list[str]) -> None:
                 failures.append(f"report: card {result.get('report_reference')}, stored {stored}")
             if not result.get("welcome_sent"):
                 failures.append("the welcome card did not reach the fake connector")
+        _stop(server, result.get("pid"))
+        server = None
+        production(box, url, result, failures)
     finally:
         if server is not None:
             _stop(server, result.get("pid"))
@@ -274,6 +269,63 @@ def check(image_id: str, result: dict[str, Any], failures: list[str]) -> None:
             asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
         except Exception as exc:  # leave a note; the run's result stands
             say(f"could not drop database {database}: {exc}")
+
+
+def _serve(box: Container, env: dict[str, str]) -> subprocess.Popen[str]:
+    """`python -m bot run` in the container; returns once /healthz answers (or it gave up)."""
+    server = subprocess.Popen(
+        box.command(["python", "-m", "bot", "run"], env),
+        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline and server.poll() is None:
+        if http_status(f"http://127.0.0.1:{env['PORT']}/healthz") == 200:
+            break
+        time.sleep(0.3)
+    return server
+
+
+def production(box: Container, url: str, result: dict[str, Any], failures: list[str]) -> None:
+    """With production's settings (made-up credentials) the image starts, is ready, and
+    refuses an activity that carries no Bot Framework token."""
+    from tests import activities as a
+
+    port = free_port()
+    env = {
+        "RAKE_DATABASE_URL": url,
+        "RAKE_HOST": "127.0.0.1",
+        "PORT": str(port),
+        "RAKE_SCHEDULER": "false",
+        "MicrosoftAppId": "11111111-0000-0000-0000-000000000001",
+        "MicrosoftAppPassword": "not-a-real-password",
+        "RAKE_EXPORT_SECRET": uuid.uuid4().hex + uuid.uuid4().hex,
+        "RAKE_PUBLIC_URL": "https://rake.example.fi",
+        "RAKE_ALLOWED_TENANTS": a.TENANT,
+    }
+    server = _serve(box, env)
+    pid = None
+    try:
+        base_url = f"http://127.0.0.1:{port}"
+        ready = http_status(base_url + "/readyz")
+        found = listener_uid(port)
+        pid = found[0] if found else None
+        request = urllib.request.Request(
+            base_url + "/api/messages",
+            data=json.dumps(a.message("http://127.0.0.1:9/", "raportoi")).encode(),
+            headers={"Content-Type": "application/json"},
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:
+                unauthenticated = int(response.status)
+        except urllib.error.HTTPError as exc:
+            unauthenticated = int(exc.code)
+        except OSError:
+            unauthenticated = 0
+        result["production"] = {"readyz": ready, "activity_without_token": unauthenticated}
+        if ready != 200 or unauthenticated != 401:
+            failures.append(f"production mode with its settings: {result['production']}")
+    finally:
+        _stop(server, pid)
 
 
 def _stop(server: subprocess.Popen[str], pid: int | None) -> None:
@@ -298,7 +350,10 @@ def _stop(server: subprocess.Popen[str], pid: int | None) -> None:
 
 def main() -> int:
     started = time.monotonic()
-    result: dict[str, Any] = {"built": False}
+    result: dict[str, Any] = dict.fromkeys(
+        ("size_mb", "uid", "healthz", "readyz", "report_reference"), None
+    )
+    result["built"] = False
     failures: list[str] = []
     try:
         built = build()
@@ -308,7 +363,7 @@ def main() -> int:
     if result["built"]:
         try:
             check(result["id"], result, failures)
-        except (BuildError, subprocess.TimeoutExpired, OSError, AssertionError) as exc:
+        except Exception as exc:  # any failure is reported in the summary line
             failures.append(f"{type(exc).__name__}: {exc}")
     result["test_seconds"] = round(time.monotonic() - started, 1)
     result["failures"] = failures

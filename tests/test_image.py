@@ -60,4 +60,5 @@ def test_the_production_image_builds_and_serves_a_report() -> None:
     assert result["check_config"] == dict.fromkeys(shipped, True)
     assert result["production_refuses"] is True and result["build_tools_found"] == []
     assert result["migrate"] == 0
+    assert result["production"] == {"readyz": 200, "activity_without_token": 401}
     assert 50 < result["size_mb"] < 1000
