@@ -209,12 +209,6 @@ def revision() -> str:
     return out.stdout.strip() or "unknown"
 
 
-def _prune() -> None:
-    """Images a rebuild left untagged (older than a day, so no build in progress loses its
-    layers); the layers the current image uses are kept for the next build."""
-    run(["podman", "image", "prune", "--force", "--filter", "until=24h"], timeout=300)
-
-
 def build() -> dict[str, Any]:
     """Build rake-bot:<version>; raise BuildError with the reason if it cannot be built."""
     missing = missing_tools()
@@ -257,7 +251,6 @@ def build() -> dict[str, Any]:
             raise BuildError(f"buildah bud failed ({rc}); log {log_path}:\n" + "\n".join(tail))
         image_id = iidfile.read_text().strip()
     elapsed = time.monotonic() - build_started
-    _prune()
     result: dict[str, Any] = {
         "built": True,
         "image": image_name(),
