@@ -13,8 +13,8 @@ from sqlalchemy import select, update
 from bot.access import is_expert, rake_channel, rake_channel_id
 from bot.escalation import enqueue_acute
 from bot.outbox_worker import reference_payload
-from bot.report_flow import observation_view
 from bot.services import Services
+from bot.views import observation_view
 from cards.common import Card, Ctx
 from cards.digest import daily_card, digest_card, filter_card, fmt_day
 from cards.observation import acute_alert_card

@@ -7,8 +7,8 @@ import logging
 from typing import Any
 
 from bot.access import is_admin, is_expert
-from bot.report_flow import observation_view
 from bot.services import Services
+from bot.views import observation_view
 from cards.common import Card, Ctx
 from cards.digest import roles_card
 from cards.observation import observation_card

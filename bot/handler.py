@@ -13,7 +13,6 @@ from botbuilder.schema import Activity, ActivityTypes, ChannelAccount
 
 from bot.access import is_expert
 from bot.digest_flow import DigestFlow
-from bot.escalation import enqueue_acute
 from bot.expert_flow import ExpertFlow
 from bot.export_flow import ExportFlow
 from bot.outbox_worker import OutboxWorker
@@ -401,8 +400,7 @@ class RakeBot(TeamEvents, TeamsActivityHandler):
         return _execute_card(card)
 
     async def _after(self, result: FlowResult) -> None:
-        if result.acute is not None:
-            await enqueue_acute(self._s, self._outbox.outbox, result.acute)
+        if result.enqueued:
             self._outbox.wake()
 
     async def _dialog_open(

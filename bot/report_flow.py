@@ -6,10 +6,11 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot.escalation import alert_items, recipients
 from bot.services import Services
+from bot.views import observation_view
 from cards.common import Card, Ctx, Mode
 from cards.report import (
-    ObservationView,
     closed_card,
     my_reports_card,
     review_card,
@@ -29,6 +30,7 @@ from dialogs.report import (
     start,
 )
 from storage.models import Observation
+from storage.outbox import NewItem
 
 log = logging.getLogger(__name__)
 TRANSPORT_KEYS = {"rake", "msteams", "verb", "draft_id", "step", "lang"}
@@ -45,7 +47,7 @@ class FlowResult:
     card: Card
     finished: bool = False  # submitted or cancelled: a Teams dialog may close
     reference: str | None = None
-    acute: Observation | None = None
+    enqueued: bool = False  # outbox items were committed with the report: wake the worker
     notify: list[str] = field(default_factory=list)
 
 
@@ -61,24 +63,6 @@ def to_input(raw: dict[str, Any]) -> DialogInput:
             "step": raw.get("step"),
             "values": values,
         }
-    )
-
-
-def observation_view(row: Observation, excerpt: int = 0) -> ObservationView:
-    text = None
-    if excerpt and row.description:
-        text = row.description[:excerpt] + ("…" if len(row.description) > excerpt else "")
-    return ObservationView(
-        reference=row.reference,
-        created_at=row.created_at,
-        kind=row.kind,
-        phenomenon=row.phenomenon,
-        area=row.area,
-        service_area=row.service_area,
-        status=row.status,
-        urgency=row.urgency,
-        acute_reason=row.acute_reason,
-        excerpt=text,
     )
 
 
@@ -114,7 +98,7 @@ class ReportFlow:
         draft = await self._s.drafts.get(action.draft_id, user_id) if action.draft_id else None
         if draft is not None and draft.submitted_reference:
             return FlowResult(
-                closed_card(ctx, "report.already_submitted"),
+                closed_card(ctx, "report.already_submitted", reference=draft.submitted_reference),
                 finished=True,
                 reference=draft.submitted_reference,
             )
@@ -160,7 +144,15 @@ class ReportFlow:
             county=self._s.county.id,
             locale=ctx.lang,
         )
-        row, created = await self._s.observations.submit(draft_id, fields)
+        items = None
+        if outcome.submission.urgency is Urgency.ACUTE:
+            # Looked up before the transaction; the alerts commit with the report itself.
+            targets = await recipients(self._s)
+
+            def items(row: Observation) -> list[NewItem]:
+                return alert_items(self._s, targets, row)
+
+        row, created = await self._s.observations.submit(draft_id, fields, items=items)
         acute = row.urgency == Urgency.ACUTE.value
         notify = self.escalation_targets(ctx) if acute else []
         if created:
@@ -170,7 +162,7 @@ class ReportFlow:
             card,
             finished=True,
             reference=row.reference,
-            acute=row if (acute and created) else None,
+            enqueued=acute and created,
             notify=notify,
         )
 

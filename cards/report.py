@@ -347,10 +347,10 @@ def submitted_card(
     )
 
 
-def closed_card(ctx: Ctx, key: str) -> Card:
+def closed_card(ctx: Ctx, key: str, **values: str) -> Card:
     """Cancelled, expired or missing drafts: a message and a way to start again."""
     return card(
-        [text(ctx.t(key))],
+        [text(ctx.t(key, **values))],
         [
             action("execute", ctx.t("action.make_report"), {"rake": "report.start"}, inputs=False),
         ],

@@ -37,6 +37,16 @@ class Item:
     attempts: int
 
 
+@dataclass(frozen=True)
+class NewItem:
+    """An item to enqueue, possibly inside another repository's transaction."""
+
+    dedupe_key: str
+    kind: str
+    conversation_key: str
+    payload: dict[str, Any]
+
+
 async def enqueue(
     conn: AsyncConnection,
     dialect: str,

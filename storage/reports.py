@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
@@ -15,6 +16,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.db import Database, UTCDateTime, utcnow
 from storage.models import Draft, Observation, ReferenceCounter
+from storage.outbox import NewItem, enqueue
+
+# What to enqueue with a new observation (its acute alerts), built from the stored row.
+ItemsFor = Callable[[Observation], Sequence[NewItem]]
 
 REFERENCE_PREFIX = "RAKE"
 
@@ -181,13 +186,20 @@ class ObservationRepository:
         self._db = db
 
     async def submit(
-        self, submission_key: str, fields: dict[str, Any], now: datetime | None = None
+        self,
+        submission_key: str,
+        fields: dict[str, Any],
+        now: datetime | None = None,
+        items: ItemsFor | None = None,
     ) -> tuple[Observation, bool]:
         """Store once per submission key (the draft id). Returns (observation, created).
 
-        One transaction: take the year's next number, insert, mark the draft submitted. If the
-        key exists already (a double click, a retry, another replica), the insert fails, the
-        number goes back with the rollback, and the stored observation is returned instead."""
+        One transaction: take the year's next number, insert, mark the draft submitted and
+        enqueue the outbox items ``items`` builds from the new row (an acute report's alerts):
+        the observation and its alerts commit together or not at all. If the key exists
+        already (a double click, a retry, another replica), the insert fails, the number goes
+        back with the rollback, and the stored observation is returned instead (nothing is
+        enqueued again)."""
         now = now or utcnow()
         try:
             async with self._db.engine.begin() as conn:
@@ -205,12 +217,22 @@ class ObservationRepository:
                 await conn.execute(
                     _MARK_SUBMITTED, {"draft_id": submission_key, "ref": values["reference"]}
                 )
+                row = Observation(id=new_id, **values)
+                for item in items(row) if items else ():
+                    await enqueue(
+                        conn,
+                        self._db.dialect,
+                        item.dedupe_key,
+                        item.kind,
+                        item.conversation_key,
+                        item.payload,
+                    )
         except IntegrityError:
             existing = await self.by_submission_key(submission_key)
             if existing is None:
                 raise
             return existing, False
-        return Observation(id=new_id, **values), True
+        return row, True
 
     async def by_submission_key(self, key: str) -> Observation | None:
         async with self._db.sessions() as session:

@@ -261,6 +261,32 @@ async def test_acute_report_reaches_channel_and_people_at_once(
         await bot.client.close()
 
 
+async def test_a_retried_acute_submit_answers_with_the_reference_and_alerts_once(
+    db: Database, connector: FakeConnector, tmp_path: Any
+) -> None:
+    bot = await start_bot(db, connector, RAKE_COUNTY=acute_county(tmp_path, "expert-aad"))
+    try:
+        await bot.post(a.installation_update(connector.url, team=True))
+        await bot.post(a.bot_added_personal(connector.url, user="expert-aad"))
+        review = await walk_chat(bot, [STEP1, STEP2, STEP3, ACUTE])
+        submit = a.execute(connector.url, buttons(review)["submit"])
+        first = card_of(await bot.invoke(submit))
+        late = card_of(await bot.invoke(submit))  # Teams' retry, or a second click
+        (row,) = await observations(db)
+        assert row.reference in str(first)
+        assert row.reference in late["body"][0]["text"]
+        assert "jo lähetetty" in late["body"][0]["text"]
+        async with db.sessions() as session:
+            keys = sorted(i.dedupe_key for i in await session.scalars(select(OutboxItem)))
+        assert keys == [
+            f"acute:{row.reference}:channel:{a.CHANNEL_ID}",
+            f"acute:{row.reference}:personal:expert-aad",
+        ]
+        assert await bot.settle() == {"sent": 2}
+    finally:
+        await bot.client.close()
+
+
 async def test_acute_alert_retries_429_and_gives_up_on_403(
     db: Database, connector: FakeConnector, tmp_path: Any
 ) -> None:

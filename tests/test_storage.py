@@ -173,3 +173,47 @@ async def test_concurrent_double_submit_of_one_draft_stores_one(db: Database) ->
     assert sum(created for _, created in results) == 1
     assert len({row.reference for row, _ in results}) == 1
     assert len(await repo.for_reporter("worker-1")) == 1
+
+
+async def _stored(db: Database) -> tuple[int, list[str]]:
+    from sqlalchemy import func, select
+
+    from storage.models import Observation, OutboxItem
+
+    async with db.sessions() as session:
+        n = int(await session.scalar(select(func.count()).select_from(Observation)) or 0)
+        keys = sorted(i.dedupe_key for i in await session.scalars(select(OutboxItem)))
+    return n, keys
+
+
+@pytest.mark.parametrize("failure", ["in-python", "in-the-database"])
+async def test_an_observation_and_its_outbox_items_commit_together(
+    db: Database, failure: str
+) -> None:
+    """The alert is enqueued in the report's own transaction: when anything fails before
+    the commit, neither exists; a retry stores both, once."""
+    from storage.models import Observation
+    from storage.outbox import NewItem
+
+    drafts = DraftRepository(db, timedelta(days=1))
+    draft = await drafts.create("worker-1", "chat", None, {"description": "x"}, 5)
+    repo = ObservationRepository(db)
+
+    def broken(row: Observation) -> list[NewItem]:
+        if failure == "in-python":
+            raise RuntimeError("the process died here")
+        return [NewItem(f"acute:{row.reference}:x", "acute_alert", "c", {"bad": object()})]
+
+    with pytest.raises(Exception):  # noqa: B017 - whatever the failure, nothing commits
+        await repo.submit(draft.id, dict(FIELDS, urgency="acute"), items=broken)
+    assert await _stored(db) == (0, [])
+    stored = await drafts.get(draft.id, "worker-1")
+    assert stored is not None and stored.submitted_reference is None
+
+    def alerts(row: Observation) -> list[NewItem]:
+        return [NewItem(f"acute:{row.reference}:channel:c1", "acute_alert", "c1", {"n": 1})]
+
+    row, created = await repo.submit(draft.id, dict(FIELDS, urgency="acute"), items=alerts)
+    again, created_again = await repo.submit(draft.id, dict(FIELDS, urgency="acute"), items=alerts)
+    assert created and not created_again and again.reference == row.reference
+    assert await _stored(db) == (1, [f"acute:{row.reference}:channel:c1"])
