@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import html
 import logging
-import re
 from typing import Any
 
 from botbuilder.core import CardFactory, InvokeResponse, MessageFactory, TurnContext
@@ -27,14 +26,13 @@ from cards.digest import DIGEST_FILTER, DIGEST_RUN, EXPORT_LINK
 from cards.observation import ACK as ACUTE_ACK
 from cards.observation import SHOW as SHOW_OBSERVATION
 from cards.welcome import help_card, notice_card, team_intro_card, welcome_card
-from dialogs.commands import Command, parse_command
+from dialogs.commands import Command, parse_command, strip_tags
 from dialogs.report import MalformedInput
 from i18n import LANGS, Lang, resolve_lang
 from storage.conversations import Reference
 
 log = logging.getLogger(__name__)
 CARD_CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
-_TAG_RE = re.compile(r"<[^>]+>")
 INVOKE_RESPONSE_KEY = TurnContext._INVOKE_RESPONSE_KEY
 
 
@@ -115,7 +113,7 @@ def message_text(payload: Any) -> str:
     content = body.get("content") if isinstance(body, dict) else None
     if not isinstance(content, str):
         return ""
-    return html.unescape(_TAG_RE.sub(" ", content)).strip()[:2000]
+    return html.unescape(strip_tags(content)).strip()[:2000]
 
 
 class RakeBot(TeamEvents, TeamsActivityHandler):

@@ -70,7 +70,7 @@ _RAKE_CHANNEL_WORDS = (
     "rake kanal",
 )
 _LANGUAGE_RE = re.compile(r"^(kieli|language|språk|lang)\s+(fi|sv|en)$")
-_MENTION_RE = re.compile(r"<at>.*?</at>")
+_SPACE_RE = re.compile(r"\s+")
 
 
 @dataclass(frozen=True)
@@ -79,10 +79,51 @@ class Parsed:
     argument: str | None = None
 
 
+def strip_mentions(text: str) -> str:
+    """Each ``<at>…</at>`` (on one line) becomes a space, as ``re.sub(r"<at>.*?</at>", " ")``
+    would do, but in one left-to-right pass: that regex is quadratic on many unclosed
+    ``<at>`` (240 KB of them held the event loop for a minute)."""
+    out: list[str] = []
+    pos = 0  # copied up to here
+    search = 0  # the next "<at>" is looked for from here
+    while (start := text.find("<at>", search)) != -1:
+        end = text.find("</at>", start + 4)
+        if end == -1:
+            break  # no closing tag anywhere after: no later "<at>" can close either
+        newline = text.find("\n", start + 4, end)
+        if newline != -1:
+            search = newline + 1  # every "<at>" before this newline would close past it
+            continue
+        out.append(text[pos:start])
+        out.append(" ")
+        pos = search = end + 5
+    out.append(text[pos:])
+    return "".join(out)
+
+
+def strip_tags(text: str) -> str:
+    """Each ``<…>`` with something inside becomes a space, as ``re.sub(r"<[^>]+>", " ")``
+    would do, in one pass (that regex is quadratic on many ``<`` without a ``>``)."""
+    out: list[str] = []
+    pos = search = 0
+    while (start := text.find("<", search)) != -1:
+        end = text.find(">", start + 1)
+        if end == -1:
+            break  # no ">" after: nothing later can be a tag
+        if end == start + 1:  # "<>" is not a tag; the ">" cannot start one
+            search = end + 1
+            continue
+        out.append(text[pos:start])
+        out.append(" ")
+        pos = search = end + 1
+    out.append(text[pos:])
+    return "".join(out)
+
+
 def parse_command(text: str | None) -> Parsed:
     """Match a typed message; @mentions of the bot (channel messages) are ignored."""
-    cleaned = _MENTION_RE.sub(" ", text or "")
-    cleaned = re.sub(r"\s+", " ", cleaned).strip().strip(".!").casefold()
+    cleaned = strip_mentions(text or "")
+    cleaned = _SPACE_RE.sub(" ", cleaned).strip().strip(".!").casefold()
     language = _LANGUAGE_RE.match(cleaned)
     if language:
         return Parsed(Command.LANGUAGE, language.group(2))
