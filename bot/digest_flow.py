@@ -20,6 +20,7 @@ from cards.digest import daily_card, digest_card, filter_card, fmt_day
 from cards.observation import acute_alert_card
 from cards.welcome import notice_card
 from dialogs.digest import Figures, compute, suppress
+from dialogs.fields import COUNTY_LISTS, DIGEST_DIMENSIONS
 from dialogs.periods import (
     DigestFilter,
     Period,
@@ -75,17 +76,12 @@ class DigestFlow:
         """Every label of every option in every language, for matching typed filters."""
         county = self._s.county
         result: dict[str, dict[str, list[str]]] = {}
-        for dim, list_name in (
-            ("phenomenon", "phenomena"),
-            ("area", "areas"),
-            ("service_area", "service_areas"),
-        ):
+        for dim in (d for d in DIGEST_DIMENSIONS if d in COUNTY_LISTS):
             result[dim] = {
                 option.id: [
-                    Ctx(lang, self._s.catalog, county).label_of(list_name, option.id)
-                    for lang in LANGS
+                    Ctx(lang, self._s.catalog, county).field_label(dim, option.id) for lang in LANGS
                 ]
-                for option in getattr(county, list_name)
+                for option in getattr(county, COUNTY_LISTS[dim])
             }
         result["kind"] = {
             kind: [self._s.catalog.t(lang, f"kind.{kind}") for lang in LANGS] for kind in KINDS
@@ -153,10 +149,8 @@ class DigestFlow:
             first = last = date.min
         county = self._s.county
         allowed: dict[str, set[str]] = {
-            "phenomenon": county.option_ids("phenomena"),
-            "area": county.option_ids("areas"),
-            "service_area": county.option_ids("service_areas"),
-            "kind": set(KINDS),
+            dim: county.ids_of(dim) if dim in COUNTY_LISTS else set(KINDS)
+            for dim in DIGEST_DIMENSIONS
         }
         chosen = {k: v for k, v in data.items() if k in allowed and isinstance(v, str) and v}
         bad = [k for k, v in chosen.items() if v not in allowed[k]]

@@ -69,7 +69,7 @@ class VarttiFlow:
                 self.library.values(),
                 meeting_date=meeting_date,
                 theme_weeks=county.theme_weeks,
-                phenomena=county.option_ids("phenomena"),
+                phenomena=county.ids_of("phenomenon"),
                 last_used=await self.vartti.last_used(active.team.team_id),
                 rotation_weeks=county.prompt_rotation_weeks,
             )
@@ -128,8 +128,8 @@ class VarttiFlow:
             team.service_area,
         )
         places = [
-            ctx.label_of("areas", team.area) if team.area else None,
-            ctx.label_of("service_areas", team.service_area) if team.service_area else None,
+            ctx.field_label("area", team.area) if team.area else None,
+            ctx.field_label("service_area", team.service_area) if team.service_area else None,
         ]
         place = " / ".join(p for p in places if p) or ctx.t("vartti.whole_county")
         shown = shown_count(count) or ctx.t("vartti.fewer_than_3")
@@ -138,7 +138,7 @@ class VarttiFlow:
                 "vartti.datapoint",
                 place=place,
                 count=shown,
-                phenomenon=ctx.label_of("phenomena", prompt.phenomenon).lower(),
+                phenomenon=ctx.field_label("phenomenon", prompt.phenomenon).lower(),
             )
         return ctx.t("vartti.datapoint.all", place=place, count=shown)
 
@@ -254,8 +254,8 @@ class VarttiFlow:
         county = self._s.county
         if values.get("channel_id") not in channel_ids:
             raise MalformedInput()
-        for name, list_name in (("service_area", "service_areas"), ("area", "areas")):
-            if values.get(name) and values[name] not in county.option_ids(list_name):
+        for name in ("service_area", "area"):
+            if values.get(name) and values[name] not in county.ids_of(name):
                 raise MalformedInput()
         if values.get("lead_minutes") not in {str(m) for m in LEADS}:
             raise MalformedInput()

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from counties import County, Option
+from dialogs.fields import COUNTY_LISTS, OPTION_PREFIX
 from i18n import Catalog, Lang
 
 SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
@@ -39,22 +40,20 @@ class Ctx:
         options: list[Option] = getattr(self.county, list_name)
         for option in options:
             if option.id == option_id:
-                return self.label(LIST_KINDS[list_name], option)
+                return self.label(OPTION_PREFIX[list_name], option)
         return option_id
+
+    def field_label(self, field: str, option_id: str | None) -> str:
+        """The label of a field's value from the county list the field draws from."""
+        return self.label_of(COUNTY_LISTS[field], option_id)
 
     def choices(self, list_name: str) -> list[dict[str, str]]:
         options: list[Option] = getattr(self.county, list_name)
-        kind = LIST_KINDS[list_name]
+        kind = OPTION_PREFIX[list_name]
         return [{"title": self.label(kind, o), "value": o.id} for o in options]
 
-
-LIST_KINDS = {
-    "phenomena": "phenomenon",
-    "areas": "area",
-    "service_areas": "service_area",
-    "target_groups": "target_group",
-    "reporter_roles": "reporter_role",
-}
+    def field_choices(self, field: str) -> list[dict[str, str]]:
+        return self.choices(COUNTY_LISTS[field])
 
 
 def card(body: list[dict[str, Any]], actions: list[dict[str, Any]] | None = None) -> Card:

@@ -19,7 +19,6 @@ from dialogs.periods import DigestFilter, Period
 from dialogs.vocabulary import KINDS
 from storage.digests import Listed
 
-LIST_OF_DIMENSION = {"phenomenon": "phenomena", "area": "areas", "service_area": "service_areas"}
 DIGEST_RUN = "digest.run"
 DIGEST_FILTER = "digest.filter"
 EXPORT_LINK = "export.link"
@@ -57,7 +56,7 @@ def period_label(ctx: Ctx, period: Period) -> str:
 def dimension_label(ctx: Ctx, dimension: str, value: str) -> str:
     if dimension == "kind":
         return ctx.t(f"kind.{value}")
-    return ctx.label_of(LIST_OF_DIMENSION[dimension], value)
+    return ctx.field_label(dimension, value)
 
 
 def _count(line_count: int, suppressed: bool) -> str:
@@ -172,11 +171,11 @@ def listed_lines(ctx: Ctx, rows: Sequence[Listed], in_channel: bool) -> list[dic
         acute = f" · **{ctx.t('urgency.acute')}**" if row.urgency == "acute" else ""
         headline = (
             f"**{row.reference}** · {ctx.t(f'kind.{row.kind}')} · "
-            f"{ctx.label_of('phenomena', row.phenomenon)}{acute}"
+            f"{ctx.field_label('phenomenon', row.phenomenon)}{acute}"
         )
         place = (
-            f"{ctx.label_of('areas', row.area)} · "
-            f"{ctx.label_of('service_areas', row.service_area)}"
+            f"{ctx.field_label('area', row.area)} · "
+            f"{ctx.field_label('service_area', row.service_area)}"
             + (f" · {ctx.t(f'extent.{row.extent}')}" if row.extent else "")
         )
         items.append(
@@ -302,9 +301,9 @@ def filter_card(ctx: Ctx, flt: DigestFilter, error: str | None = None) -> Card:
             "isRequired": True,
             "errorMessage": ctx.t("digest.date_needed"),
         },
-        choice("phenomenon", ctx.t("field.phenomenon"), ctx.choices("phenomena")),
-        choice("area", ctx.t("field.area"), ctx.choices("areas")),
-        choice("service_area", ctx.t("field.service_area"), ctx.choices("service_areas")),
+        choice("phenomenon", ctx.t("field.phenomenon"), ctx.field_choices("phenomenon")),
+        choice("area", ctx.t("field.area"), ctx.field_choices("area")),
+        choice("service_area", ctx.t("field.service_area"), ctx.field_choices("service_area")),
         choice(
             "kind", ctx.t("field.kind"), [{"title": ctx.t(f"kind.{k}"), "value": k} for k in KINDS]
         ),

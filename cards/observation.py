@@ -26,9 +26,9 @@ def acute_alert_card(
         facts(
             [
                 (ctx.t("field.acute_reason"), row.acute_reason or "–"),
-                (ctx.t("field.phenomenon"), ctx.label_of("phenomena", row.phenomenon)),
-                (ctx.t("field.area"), ctx.label_of("areas", row.area)),
-                (ctx.t("field.service_area"), ctx.label_of("service_areas", row.service_area)),
+                (ctx.t("field.phenomenon"), ctx.field_label("phenomenon", row.phenomenon)),
+                (ctx.t("field.area"), ctx.field_label("area", row.area)),
+                (ctx.t("field.service_area"), ctx.field_label("service_area", row.service_area)),
             ]
         ),
     ]
@@ -64,8 +64,8 @@ def observation_card(ctx: Ctx, row: ObservationView, fields: dict[str, Any]) -> 
         value = fields.get(name)
         return ctx.t(f"{name}.{value}") if value else "–"
 
-    groups = ", ".join(ctx.label_of("target_groups", g) for g in fields.get("target_groups", []))
-    phenomenon = ctx.label_of("phenomena", row.phenomenon)
+    groups = ", ".join(ctx.field_label("target_groups", g) for g in fields.get("target_groups", []))
+    phenomenon = ctx.field_label("phenomenon", row.phenomenon)
     if fields.get("phenomenon_other"):
         phenomenon += f" ({fields['phenomenon_other']})"
     pairs = [
@@ -73,15 +73,18 @@ def observation_card(ctx: Ctx, row: ObservationView, fields: dict[str, Any]) -> 
         (ctx.t("field.phenomenon"), phenomenon),
         (ctx.t("field.description"), fields.get("description") or "–"),
         (ctx.t("field.target_groups"), groups or "–"),
-        (ctx.t("field.area"), ctx.label_of("areas", row.area)),
-        (ctx.t("field.service_area"), ctx.label_of("service_areas", row.service_area)),
+        (ctx.t("field.area"), ctx.field_label("area", row.area)),
+        (ctx.t("field.service_area"), ctx.field_label("service_area", row.service_area)),
         (ctx.t("field.extent"), enum("extent")),
         (ctx.t("field.trend"), enum("trend")),
         (ctx.t("field.structural"), fields.get("structural") or "–"),
         (ctx.t("field.proposal"), fields.get("proposal") or "–"),
         (ctx.t("field.urgency"), enum("urgency")),
         (ctx.t("field.acute_reason"), row.acute_reason or "–"),
-        (ctx.t("field.reporter_role"), ctx.label_of("reporter_roles", fields.get("reporter_role"))),
+        (
+            ctx.t("field.reporter_role"),
+            ctx.field_label("reporter_role", fields.get("reporter_role")),
+        ),
         (ctx.t("field.contact_ok"), yes if fields.get("contact_ok") else no),
         (ctx.t("mine.status"), ctx.t(f"status.{row.status}")),
         (ctx.t("observation.received"), local_date(ctx, row.created_at)),

@@ -9,7 +9,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from cards.common import Card, Ctx, Mode, action, card, error_text, facts, heading, text
-from dialogs.report import Extent, FieldError, Kind, ReportData, Step, Trend, Urgency
+from dialogs.fields import STEP_FIELDS, FieldType
+from dialogs.fields import Field as FieldSpec
+from dialogs.report import FieldError, ReportData, Step, Urgency
 
 STEP_COUNT = 4
 
@@ -133,6 +135,44 @@ def _enum_choices(ctx: Ctx, name: str, members: Sequence[Any]) -> list[dict[str,
     return [{"title": ctx.t(f"{name}.{m.value}"), "value": m.value} for m in members]
 
 
+def _field_items(
+    ctx: Ctx,
+    spec: FieldSpec,
+    data: ReportData,
+    echo: Mapping[str, Any],
+    errors: Mapping[str, FieldError],
+) -> list[dict[str, Any]]:
+    """One field's input, as the field registry describes it."""
+    if spec.shape is FieldType.FLAG:
+        return [_toggle(ctx, spec.name, data)]
+    if spec.shape is FieldType.TEXT:
+        return _text_input(
+            ctx,
+            spec.name,
+            spec.max_length or 0,
+            data,
+            echo,
+            errors,
+            multiline=spec.multiline,
+            required=spec.required,
+        )
+    if spec.vocabulary is not None:
+        choices = _enum_choices(ctx, spec.option_prefix or spec.name, list(spec.vocabulary))
+    else:
+        choices = ctx.field_choices(spec.name)
+    return _choice(
+        ctx,
+        spec.name,
+        choices,
+        data,
+        echo,
+        errors,
+        expanded=spec.expanded,
+        multi=spec.shape is FieldType.MULTI,
+        required=spec.required,
+    )
+
+
 def _step_body(
     ctx: Ctx,
     step: Step,
@@ -140,71 +180,8 @@ def _step_body(
     echo: Mapping[str, Any],
     errors: Mapping[str, FieldError],
 ) -> list[dict[str, Any]]:
-    if step is Step.WHAT:
-        return [
-            *_choice(
-                ctx,
-                "kind",
-                _enum_choices(ctx, "kind", list(Kind)),
-                data,
-                echo,
-                errors,
-                expanded=True,
-                required=True,
-            ),
-            *_choice(
-                ctx, "phenomenon", ctx.choices("phenomena"), data, echo, errors, required=True
-            ),
-            *_text_input(ctx, "phenomenon_other", 200, data, echo, errors, multiline=False),
-            *_text_input(ctx, "description", 2000, data, echo, errors, required=True),
-        ]
-    if step is Step.WHO_WHERE:
-        return [
-            *_choice(
-                ctx,
-                "target_groups",
-                ctx.choices("target_groups"),
-                data,
-                echo,
-                errors,
-                multi=True,
-                required=True,
-            ),
-            *_choice(ctx, "area", ctx.choices("areas"), data, echo, errors, required=True),
-            *_choice(
-                ctx, "service_area", ctx.choices("service_areas"), data, echo, errors, required=True
-            ),
-        ]
-    if step is Step.EXTENT:
-        return [
-            *_choice(
-                ctx,
-                "extent",
-                _enum_choices(ctx, "extent", list(Extent)),
-                data,
-                echo,
-                errors,
-                expanded=True,
-            ),
-            *_choice(ctx, "trend", _enum_choices(ctx, "trend", list(Trend)), data, echo, errors),
-            *_text_input(ctx, "structural", 1000, data, echo, errors),
-            *_text_input(ctx, "proposal", 1000, data, echo, errors),
-        ]
     return [
-        *_choice(
-            ctx,
-            "urgency",
-            _enum_choices(ctx, "urgency", list(Urgency)),
-            data,
-            echo,
-            errors,
-            expanded=True,
-            required=True,
-        ),
-        *_text_input(ctx, "acute_reason", 300, data, echo, errors, multiline=False),
-        *_choice(ctx, "reporter_role", ctx.choices("reporter_roles"), data, echo, errors),
-        _toggle(ctx, "contact_ok", data),
-        _toggle(ctx, "anonymous", data),
+        item for spec in STEP_FIELDS[step] for item in _field_items(ctx, spec, data, echo, errors)
     ]
 
 
@@ -258,7 +235,7 @@ def summary_facts(ctx: Ctx, data: ReportData, step: Step) -> list[tuple[str, str
         return ctx.t(f"{name}.{value.value}") if value else "–"
 
     if step is Step.WHAT:
-        phenomenon = ctx.label_of("phenomena", data.phenomenon)
+        phenomenon = ctx.field_label("phenomenon", data.phenomenon)
         if data.phenomenon_other:
             phenomenon += f" ({data.phenomenon_other})"
         return [
@@ -267,11 +244,11 @@ def summary_facts(ctx: Ctx, data: ReportData, step: Step) -> list[tuple[str, str
             (ctx.t("field.description"), data.description or "–"),
         ]
     if step is Step.WHO_WHERE:
-        groups = ", ".join(ctx.label_of("target_groups", g) for g in data.target_groups) or "–"
+        groups = ", ".join(ctx.field_label("target_groups", g) for g in data.target_groups) or "–"
         return [
             (ctx.t("field.target_groups"), groups),
-            (ctx.t("field.area"), ctx.label_of("areas", data.area)),
-            (ctx.t("field.service_area"), ctx.label_of("service_areas", data.service_area)),
+            (ctx.t("field.area"), ctx.field_label("area", data.area)),
+            (ctx.t("field.service_area"), ctx.field_label("service_area", data.service_area)),
         ]
     if step is Step.EXTENT:
         return [
@@ -286,7 +263,7 @@ def summary_facts(ctx: Ctx, data: ReportData, step: Step) -> list[tuple[str, str
     yes, no = ctx.t("common.yes"), ctx.t("common.no")
     return [
         (ctx.t("field.urgency"), urgency),
-        (ctx.t("field.reporter_role"), ctx.label_of("reporter_roles", data.reporter_role)),
+        (ctx.t("field.reporter_role"), ctx.field_label("reporter_role", data.reporter_role)),
         (ctx.t("field.contact_ok"), yes if data.contact_ok else no),
         (ctx.t("field.anonymous"), yes if data.anonymous else no),
     ]
@@ -372,8 +349,8 @@ def my_reports_card(ctx: Ctx, rows: Sequence[ObservationView]) -> Card:
         body.append(
             facts(
                 [
-                    (ctx.t("field.phenomenon"), ctx.label_of("phenomena", row.phenomenon)),
-                    (ctx.t("field.area"), ctx.label_of("areas", row.area)),
+                    (ctx.t("field.phenomenon"), ctx.field_label("phenomenon", row.phenomenon)),
+                    (ctx.t("field.area"), ctx.field_label("area", row.area)),
                     (ctx.t("mine.status"), ctx.t(f"status.{row.status}")),
                 ]
             )

@@ -168,8 +168,10 @@ def schedule_card(
         *choice("frequency", frequencies),
         *choice("week_of_month", weeks),
         *choice("language", languages),
-        *choice("service_area", [(c["value"], c["title"]) for c in ctx.choices("service_areas")]),
-        *choice("area", [(c["value"], c["title"]) for c in ctx.choices("areas")]),
+        *choice(
+            "service_area", [(c["value"], c["title"]) for c in ctx.field_choices("service_area")]
+        ),
+        *choice("area", [(c["value"], c["title"]) for c in ctx.field_choices("area")]),
         {
             "type": "Input.Toggle",
             "id": "paused",

@@ -14,6 +14,7 @@ from typing import Annotated, Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from dialogs.fields import COUNTY_LISTS
 from dialogs.periods import Rhythm
 from dialogs.vartti import Prompt
 
@@ -123,6 +124,15 @@ class County(BaseModel):
     def option_ids(self, list_name: str) -> set[str]:
         options: list[Option] = getattr(self, list_name)
         return {o.id for o in options}
+
+    def ids_of(self, field: str) -> set[str]:
+        """The ids a field may take (the county list the field registry names)."""
+        return self.option_ids(COUNTY_LISTS[field])
+
+    def free_text_ids(self, list_name: str) -> set[str]:
+        """The options of a list that ask for a short free text ("other")."""
+        options: list[Option] = getattr(self, list_name)
+        return {o.id for o in options if o.free_text}
 
     def is_expert(self, aad_id: str | None) -> bool:
         return bool(aad_id) and aad_id in self.experts

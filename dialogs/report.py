@@ -8,64 +8,27 @@ Nothing here does I/O; the caller loads the draft, calls ``advance`` and carries
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import IntEnum, StrEnum
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from counties import County
+from dialogs.fields import (
+    ACUTE_REASON_MAX,
+    COUNTY_LISTS,
+    DESCRIPTION_MAX,
+    FREE_TEXTS,
+    LONG_TEXT_MAX,
+    SHORT_TEXT_MAX,
+    STEP_FIELDS,
+    STEPS,
+    CountyLists,
+    FieldType,
+    Step,
+)
 from dialogs.guard import Finding, findings
 from dialogs.vocabulary import Extent, Kind, Trend, Urgency
 
-DESCRIPTION_MAX = 2000
-SHORT_TEXT_MAX = 200
-LONG_TEXT_MAX = 1000
-ACUTE_REASON_MAX = 300
 RAW_VALUE_MAX = 4000  # anything longer in a submit is forged or broken
-
-
-class Step(IntEnum):
-    WHAT = 1
-    WHO_WHERE = 2
-    EXTENT = 3
-    URGENCY = 4
-    REVIEW = 5
-
-
-STEP_FIELDS: dict[Step, tuple[str, ...]] = {
-    Step.WHAT: ("kind", "phenomenon", "phenomenon_other", "description"),
-    Step.WHO_WHERE: ("target_groups", "area", "service_area"),
-    Step.EXTENT: ("extent", "trend", "structural", "proposal"),
-    Step.URGENCY: ("urgency", "acute_reason", "reporter_role", "contact_ok", "anonymous"),
-}
-FIELD_STEP = {name: step for step, names in STEP_FIELDS.items() for name in names}
-FREE_TEXT_LIMITS = {
-    "phenomenon_other": SHORT_TEXT_MAX,
-    "description": DESCRIPTION_MAX,
-    "structural": LONG_TEXT_MAX,
-    "proposal": LONG_TEXT_MAX,
-    "acute_reason": ACUTE_REASON_MAX,
-}
-REQUIRED: dict[Step, tuple[str, ...]] = {
-    Step.WHAT: ("kind", "phenomenon", "description"),
-    Step.WHO_WHERE: ("target_groups", "area", "service_area"),
-    Step.EXTENT: (),
-    Step.URGENCY: ("urgency",),
-}
-ENUMS: dict[str, type[StrEnum]] = {
-    "kind": Kind,
-    "extent": Extent,
-    "trend": Trend,
-    "urgency": Urgency,
-}
-COUNTY_LISTS = {
-    "phenomenon": "phenomena",
-    "area": "areas",
-    "service_area": "service_areas",
-    "reporter_role": "reporter_roles",
-    "target_groups": "target_groups",
-}
-BOOLEANS = ("contact_ok", "anonymous")
 
 
 class ReportData(BaseModel):
@@ -171,39 +134,41 @@ def _as_text(name: str, value: Any) -> str:
 
 
 def _parse_step_values(
-    step: Step, raw: dict[str, Any], county: County, data: ReportData
+    step: Step, raw: dict[str, Any], county: CountyLists, data: ReportData
 ) -> tuple[dict[str, Any], dict[str, FieldError], dict[str, Any]]:
     """Check one step's inputs. Returns (accepted values, errors per field, rejected raw values)."""
-    allowed = set(STEP_FIELDS[step])
-    unknown = set(raw) - allowed
+    fields = STEP_FIELDS[step]
+    unknown = set(raw) - {f.name for f in fields}
     if unknown:
         raise MalformedInput()
     accepted: dict[str, Any] = {}
     errors: dict[str, FieldError] = {}
     echo: dict[str, Any] = {}
-    for name in STEP_FIELDS[step]:
+    for spec in fields:
+        name = spec.name
         if name not in raw:
             continue
         text = _as_text(name, raw[name])
-        if name in BOOLEANS:
+        if spec.shape is FieldType.FLAG:
             if text not in ("true", "false", ""):
                 raise MalformedInput()
             accepted[name] = text == "true"
-        elif name == "target_groups":
+        elif spec.shape is FieldType.MULTI:
             chosen = [part for part in (p.strip() for p in text.split(",")) if part]
-            if not set(chosen) <= county.option_ids("target_groups"):
+            if not set(chosen) <= county.option_ids(spec.county_list or ""):
                 raise MalformedInput()
             accepted[name] = list(dict.fromkeys(chosen))
-        elif name in ENUMS:
-            if text and text not in {member.value for member in ENUMS[name]}:
+        elif spec.shape is FieldType.VOCABULARY:
+            assert spec.vocabulary is not None
+            if text and text not in {member.value for member in spec.vocabulary}:
                 raise MalformedInput()
-            accepted[name] = ENUMS[name](text) if text else None
-        elif name in COUNTY_LISTS:
-            if text and text not in county.option_ids(COUNTY_LISTS[name]):
+            accepted[name] = spec.vocabulary(text) if text else None
+        elif spec.shape is FieldType.CHOICE:
+            if text and text not in county.option_ids(spec.county_list or ""):
                 raise MalformedInput()
             accepted[name] = text or None
         else:  # free text: length, then the identifier guard
-            limit = FREE_TEXT_LIMITS[name]
+            limit = spec.max_length or 0
             if len(text) > limit:
                 errors[name] = FieldError("error.too_long", {"max": str(limit)})
                 echo[name] = text
@@ -215,7 +180,7 @@ def _parse_step_values(
                 continue
             accepted[name] = text or None
     merged = data.model_copy(update=accepted)
-    for name in REQUIRED[step]:
+    for name in (f.name for f in fields if f.required):
         if name in errors:
             continue
         value = getattr(merged, name)
@@ -230,21 +195,22 @@ def _parse_step_values(
     return accepted, errors, echo
 
 
-def _guard_error(found: list[Finding], county: County) -> FieldError:
+def _guard_error(found: list[Finding], county: CountyLists) -> FieldError:
     identifiers = [f for f in found if f is not Finding.GRIEVANCE]
     if identifiers:
         return FieldError("guard.identifiers", {"kinds": ",".join(f.value for f in identifiers)})
     return FieldError("guard.grievance", {"url": county.grievance_notice_url})
 
 
-def _needs_other_text(data: ReportData, county: County) -> bool:
-    return any(o.free_text and o.id == data.phenomenon for o in county.phenomena)
+def _needs_other_text(data: ReportData, county: CountyLists) -> bool:
+    return data.phenomenon in county.free_text_ids(COUNTY_LISTS["phenomenon"])
 
 
-def missing_steps(data: ReportData, county: County) -> list[Step]:
+def missing_steps(data: ReportData, county: CountyLists) -> list[Step]:
     """Steps whose required fields are not all filled (in order)."""
     missing = []
-    for step, names in REQUIRED.items():
+    for step in STEPS:
+        names = [f.name for f in STEP_FIELDS[step] if f.required]
         if any(getattr(data, name) in (None, "", []) for name in names):
             missing.append(step)
         elif step is Step.WHAT and _needs_other_text(data, county) and not data.phenomenon_other:
@@ -254,7 +220,7 @@ def missing_steps(data: ReportData, county: County) -> list[Step]:
     return missing
 
 
-def to_submission(data: ReportData, county: County) -> Submission:
+def to_submission(data: ReportData, county: CountyLists) -> Submission:
     """Validate the whole draft again (values may have been removed from the county since)."""
     payload = data.model_dump(exclude={"reviewed"})
     if not _needs_other_text(data, county):
@@ -267,7 +233,7 @@ def to_submission(data: ReportData, county: County) -> Submission:
         values = value if isinstance(value, list) else [value] if value else []
         if not set(values) <= county.option_ids(list_name):
             raise MalformedInput("error.stale_value")
-    for name in FREE_TEXT_LIMITS:
+    for name in (f.name for f in FREE_TEXTS):
         if findings(getattr(submission, name) or ""):
             raise MalformedInput()
     return submission
@@ -290,7 +256,7 @@ def resume(data: ReportData, step: int) -> Outcome:
     return Outcome("step", current, data)
 
 
-def advance(data: ReportData | None, action: DialogInput, county: County) -> Outcome:
+def advance(data: ReportData | None, action: DialogInput, county: CountyLists) -> Outcome:
     """One turn of the dialog. ``data`` is the stored draft (None if missing or expired)."""
     if action.verb == "start":
         return start()
@@ -342,6 +308,6 @@ def advance(data: ReportData | None, action: DialogInput, county: County) -> Out
     return Outcome("step", Step(current + 1), updated, save_draft=True)
 
 
-def _required_errors(data: ReportData, step: Step, county: County) -> dict[str, FieldError]:
+def _required_errors(data: ReportData, step: Step, county: CountyLists) -> dict[str, FieldError]:
     _, errors, _ = _parse_step_values(step, {}, county, data)
     return errors
