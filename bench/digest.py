@@ -1,5 +1,5 @@
 """Benchmark: the weekly digest and a yearly XLSX export over 1 000 000 synthetic observations,
-on PostgreSQL and SQLite, through the bot's own code (DigestFlow.figures + the observation
+on PostgreSQL and SQLite, through the bot's own code (Digests.figures + the observation
 list; Exporter.write). Prints figures, then one JSON line (the contract):
 
     make bench-digest        # or: .venv/bin/python -m bench.digest --rows 1000000
@@ -25,7 +25,7 @@ from typing import Any
 from sqlalchemy import text
 
 from bench.dialog import drop_pg_database, pg_database
-from bot.digest_flow import DigestFlow
+from bot.digest_flow import Digests
 from bot.export_flow import Exporter
 from bot.services import Services
 from cards.common import Ctx
@@ -136,7 +136,7 @@ async def measure(db: Database, rows: int, repeats: int, export: bool) -> dict[s
     await upgrade(db)
     seed_s = await seed(db, rows)
     services = Services.build(make_settings(), db)
-    flow = DigestFlow(services, None)  # type: ignore[arg-type]
+    flow = Digests(services)
     last_year = START_YEAR + YEARS - 2  # a whole year of data (the last one is a day short)
     week = DigestFilter(iso_week(last_year, 20))
     today = date(last_year, 12, 31)

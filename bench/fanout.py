@@ -89,7 +89,7 @@ async def plan(db_url: str, connect: dict[str, Any], now: datetime) -> int:
 
     db = Database.from_url(db_url, connect_args=connect)
     services = Services.build(load_settings(RAKE_DATABASE_URL=db_url), db)
-    flow = VarttiFlow(services, Outbox(db), TeamRepository(db))
+    flow = VarttiFlow(services, TeamRepository(db))
     try:
         return await flow.plan_due(now + timedelta(seconds=1))
     finally:

@@ -30,7 +30,7 @@ def _fail(message: str) -> int:
 
 
 async def _migrate(settings: Settings) -> None:
-    from bot.services import database_for  # imports the SDK: only where needed
+    from bot.services import database_for
 
     db = database_for(settings)
     try:
@@ -56,7 +56,7 @@ async def _tick(settings: Settings) -> dict[str, str]:
 
 
 async def _outbox(settings: Settings, statuses: list[str], limit: int) -> str:
-    from bot.services import database_for  # imports the SDK: only where needed
+    from bot.services import database_for
     from storage.outbox import Outbox
 
     db = database_for(settings)

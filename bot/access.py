@@ -7,10 +7,22 @@ The Rake channel: the one an expert chose with a command in it, else the county 
 
 from __future__ import annotations
 
+import logging
+
 from bot.services import Services
 from storage.conversations import Reference
 
+log = logging.getLogger(__name__)
 RAKE_CHANNEL_KEY = "rake_channel"
+
+
+async def experts_only(services: Services, user_id: str | None, action: str, target: str) -> bool:
+    """The one guard of what only experts see: allowed or not, the attempt is audited."""
+    allowed = await is_expert(services, user_id)
+    await services.audit.record(user_id or "", action, target, allowed)
+    if not allowed:
+        log.info("%s refused for a non-expert", action)
+    return allowed
 
 
 async def is_expert(services: Services, user_id: str | None) -> bool:

@@ -8,20 +8,16 @@ from typing import Any
 
 import jwt
 from aiohttp import web
-from botbuilder.core import TurnContext
-from botbuilder.integration.aiohttp import ConfigurationBotFrameworkAuthentication
 
 from bot.adapter import RakeAdapter
+from bot.container import Container, build_container
 from bot.handler import RakeBot
-from bot.logs import TurnLogger, exception_summary
-from bot.metrics import Metrics
+from bot.logs import exception_summary
 from bot.outbox_worker import OutboxWorker
 from bot.proactive import Messenger
-from bot.ratelimit import RateLimiter
-from bot.scheduler import Job, Scheduler
+from bot.scheduler import Scheduler
 from bot.services import Services
 from bot.settings import Settings
-from i18n import Catalog, Lang, resolve_lang
 from storage.db import Database
 from storage.migrate import current_revision, head_revision, upgrade
 
@@ -30,6 +26,7 @@ MAX_BODY_BYTES = 256 * 1024
 GC_THRESHOLDS = (20_000, 20, 20)
 
 
+CONTAINER = web.AppKey("container", Container)
 SERVICES = web.AppKey("services", Services)
 ADAPTER = web.AppKey("adapter", RakeAdapter)
 BOT = web.AppKey("bot", RakeBot)
@@ -37,27 +34,6 @@ MESSENGER = web.AppKey("messenger", Messenger)
 HEAD_REVISION = web.AppKey("head_revision", str)
 SCHEDULER = web.AppKey("scheduler", Scheduler)
 OUTBOX_WORKER = web.AppKey("outbox_worker", OutboxWorker)
-
-
-def build_adapter(
-    settings: Settings, catalog: Catalog, default_lang: Lang, metrics: Metrics | None = None
-) -> RakeAdapter:
-    auth = ConfigurationBotFrameworkAuthentication(settings.bot_framework_config())
-    adapter = RakeAdapter(auth, settings.send_timeout_s)
-    adapter.use(TurnLogger(metrics))
-
-    async def on_error(context: TurnContext, error: Exception) -> None:
-        log.error("turn failed: %s", exception_summary(error))
-        try:
-            lang = resolve_lang(context.activity.locale, default_lang)
-            await context.send_activity(catalog.t(lang, "error.internal"))
-        except Exception as send_error:  # the connector may be the reason
-            log.warning(
-                "could not tell the user about the error: %s", exception_summary(send_error)
-            )
-
-    adapter.on_turn_error = on_error
-    return adapter
 
 
 def tenant_of(body: Any) -> str | None:
@@ -104,7 +80,8 @@ async def metrics(request: web.Request) -> web.Response:
         return web.json_response({"error": "unauthorised"}, status=401)
     gauges: list[tuple[str, str, tuple[tuple[str, str], ...], float]] = []
     try:
-        counts = await request.app[OUTBOX_WORKER].outbox.counts()
+        container = request.app[CONTAINER]
+        counts = await container.outbox.counts()
         for status in ("pending", "claimed", "sending", "sent", "failed", "dead", "uncertain"):
             gauges.append(
                 (
@@ -114,7 +91,7 @@ async def metrics(request: web.Request) -> web.Response:
                     counts.get(status, 0),
                 )
             )
-        for kind, n in (await request.app[BOT].digests.repo.summary_counts()).items():
+        for kind, n in (await container.summaries.repo.summary_counts()).items():
             gauges.append(("rake_summaries_stored", "Summaries stored", (("kind", kind),), n))
     except Exception as exc:  # the database may be away; the process metrics still count
         log.warning("metrics: database unreachable: %s", exception_summary(exc))
@@ -162,44 +139,9 @@ async def json_errors(request: web.Request, handler: Any) -> web.StreamResponse:
         return web.json_response({"error": "internal error"}, status=500)
 
 
-def build_jobs(services: Services, bot: RakeBot, worker: OutboxWorker) -> list[Job]:
-    async def plan_vartti() -> int:
-        planned = await bot.vartti.plan_due()
-        if planned:
-            worker.wake()
-        return planned
-
-    async def summaries() -> int:
-        made = await bot.digests.post_due_summaries()
-        if made:
-            worker.wake()
-        return made
-
-    async def daily_card() -> str:
-        outcome = await bot.digests.refresh_daily_card()
-        if outcome in ("posted", "updated"):
-            worker.wake()
-        return outcome
-
-    async def acute_reminders() -> int:
-        reminded = await bot.digests.remind_unacknowledged()
-        if reminded:
-            worker.wake()
-        return reminded
-
-    return [
-        Job("vartti-plan", 30, plan_vartti),
-        Job("summaries", 60, summaries),
-        Job("rake-daily-card", services.settings.daily_card_every_s, daily_card),
-        Job("acute-reminders", 60, acute_reminders),
-        Job("purge-expired-drafts", 3600, services.drafts.purge_expired),
-    ]
-
-
 async def export_download(request: web.Request) -> web.StreamResponse:
     """A signed, short-lived export link (made for an expert in Teams; see bot.export_flow)."""
-    bot: RakeBot = request.app[BOT]
-    made = await bot.exports.download(request.match_info["token"])
+    made = await request.app[CONTAINER].exports.download(request.match_info["token"])
     if made is None:
         return web.json_response({"error": "the link is invalid or has expired"}, status=403)
     path, name, content_type = made
@@ -224,19 +166,17 @@ async def export_download(request: web.Request) -> web.StreamResponse:
 
 def create_app(settings: Settings, db: Database | None = None) -> web.Application:
     app = web.Application(client_max_size=MAX_BODY_BYTES, middlewares=[json_errors])
-    services = Services.build(settings, db)
-    adapter = build_adapter(
-        settings, services.catalog, resolve_lang(services.county.languages[0]), services.metrics
-    )
-    messenger = Messenger(adapter, services)
+    container = build_container(settings, db)
+    services, messenger = container.services, container.messenger
+    worker, scheduler = container.worker, container.scheduler
+    app[CONTAINER] = container
     app[SERVICES] = services
-    app[ADAPTER] = adapter
+    app[ADAPTER] = container.adapter
     app[MESSENGER] = messenger
-    worker = OutboxWorker(services, messenger, RateLimiter(settings.send_rate_per_second))
     app[OUTBOX_WORKER] = worker
-    app[BOT] = RakeBot(services, messenger, worker)
+    app[BOT] = container.bot
     app[HEAD_REVISION] = head_revision()
-    app[SCHEDULER] = scheduler = Scheduler(build_jobs(services, app[BOT], worker))
+    app[SCHEDULER] = scheduler
 
     async def on_startup(app: web.Application) -> None:
         if settings.migrate_on_start:

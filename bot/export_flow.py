@@ -26,42 +26,21 @@ from zoneinfo import ZoneInfo
 
 from openpyxl import Workbook
 
-from bot.access import is_expert
+from bot.access import experts_only
 from bot.services import Services
 from cards.common import Card, Ctx
 from cards.digest import export_card, fmt_day
 from cards.welcome import notice_card
+from dialogs.fields import EXPORT_COLUMNS, FIELDS, display
 from dialogs.periods import containing, parse_period
-from storage.audit import AuditLog
 from storage.digests import DigestRepository, instant
 
 log = logging.getLogger(__name__)
 Format = Literal["csv", "xlsx"]
 FORMATS: tuple[Format, ...] = ("csv", "xlsx")
 MAX_DAYS = 3700  # about ten years
-COLUMNS = (
-    "reference",
-    "created_at",
-    "kind",
-    "phenomenon",
-    "phenomenon_other",
-    "description",
-    "target_groups",
-    "area",
-    "service_area",
-    "extent",
-    "trend",
-    "structural",
-    "proposal",
-    "urgency",
-    "acute_reason",
-    "reporter_role",
-    "contact_ok",
-    "reporter",
-    "origin",
-    "status",
-    "acknowledged_at",
-)
+EXPORTED = tuple(field for field in FIELDS if field.export)
+COLUMNS = EXPORT_COLUMNS  # the field registry's, around the row's own facts
 
 
 class ExportError(ValueError):
@@ -96,7 +75,6 @@ class Exporter:
 
     def values(self, row: Any) -> list[Any]:
         ctx = self._ctx
-        yes, no = ctx.t("common.yes"), ctx.t("common.no")
 
         def enum(prefix: str, value: str | None) -> str:
             return ctx.t(f"{prefix}.{value}") if value else ""
@@ -106,21 +84,10 @@ class Exporter:
         return [
             row.reference,
             self._local(row.created_at),
-            enum("kind", row.kind),
-            ctx.field_label("phenomenon", row.phenomenon),
-            row.phenomenon_other or "",
-            row.description,
-            ", ".join(ctx.field_label("target_groups", g) for g in row.target_groups or []),
-            ctx.field_label("area", row.area),
-            ctx.field_label("service_area", row.service_area),
-            enum("extent", row.extent),
-            enum("trend", row.trend),
-            row.structural or "",
-            row.proposal or "",
-            enum("urgency", row.urgency),
-            row.acute_reason or "",
-            ctx.field_label("reporter_role", row.reporter_role) if row.reporter_role else "",
-            yes if row.contact_ok else no,
+            *(
+                display(field, getattr(row, field.name), ctx.t, ctx.label_of, empty="")
+                for field in EXPORTED
+            ),
             reporter,
             row.origin,
             enum("status", row.status),
@@ -203,7 +170,6 @@ class ExportFlow:
     def __init__(self, services: Services) -> None:
         self._s = services
         self.signer = LinkSigner(services.settings.export_secret.get_secret_value())
-        self.audit = AuditLog(services.db)
 
     async def link(self, ctx: Ctx, user_id: str, data: dict[str, Any]) -> Card:
         """A signed link for an expert (audited); anyone else is refused politely."""
@@ -215,9 +181,7 @@ class ExportFlow:
         if fmt not in FORMATS:
             return notice_card(ctx, "export.bad_request")
         target = f"{fmt} {first.isoformat()}..{last.isoformat()}"
-        allowed = await is_expert(self._s, user_id)
-        await self.audit.record(user_id, "export.link", target, allowed)
-        if not allowed:
+        if not await experts_only(self._s, user_id, "export.link", target):
             return notice_card(ctx, "access.experts_only")
         minutes = self._s.settings.export_link_minutes
         token = self.signer.sign(
@@ -254,9 +218,7 @@ class ExportFlow:
             return None
         user = str(claims.get("u", ""))
         target = f"{claims.get('f')} {claims.get('a')}..{claims.get('b')}"
-        allowed = await is_expert(self._s, user)
-        await self.audit.record(user, "export", target, allowed)
-        if not allowed:
+        if not await experts_only(self._s, user, "export", target):
             return None
         fmt: Format = "xlsx" if claims.get("f") == "xlsx" else "csv"
         first, last = parse_span(str(claims["a"]), str(claims["b"]))

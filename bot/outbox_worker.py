@@ -28,7 +28,7 @@ from cards.common import Ctx
 from cards.welcome import notice_card
 from i18n import resolve_lang
 from storage.conversations import Reference
-from storage.outbox import Item, Outbox
+from storage.outbox import Item
 from storage.teams import TeamRepository
 
 log = logging.getLogger(__name__)
@@ -53,7 +53,7 @@ class OutboxWorker:
         self._s = services
         self._messenger = messenger
         self._limiter = limiter
-        self.outbox = Outbox(services.db)
+        self.outbox = services.outbox
         self._teams = TeamRepository(services.db)
         self.worker_id = f"w-{uuid.uuid4().hex[:12]}"
         self._concurrency = concurrency

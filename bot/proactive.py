@@ -21,6 +21,7 @@ from botbuilder.schema import (
 from bot.adapter import RakeAdapter
 from bot.logs import exception_summary
 from bot.services import Services
+from bot.turn import user_id
 from cards.common import Card
 from storage.conversations import Reference
 
@@ -64,6 +65,27 @@ class Messenger:
         error = None if task.cancelled() else task.exception()
         if error is not None:
             log.error("background send failed: %s", exception_summary(error))
+
+    def remember(self, activity: Activity) -> None:
+        """Store where this person can be reached in personal chat (once per process; the
+        write happens after the turn, off the worker's path)."""
+        conversation = activity.conversation
+        user = user_id(activity)
+        if not user or user in self._s.known_refs or conversation is None:
+            return
+        if conversation.conversation_type not in (None, "personal"):
+            return
+        self._s.known_refs.add(user)
+        ref = Reference(
+            scope="personal",
+            owner_id=user,
+            conversation_id=conversation.id,
+            service_url=activity.service_url,
+            tenant_id=conversation.tenant_id,
+            bot_id=activity.recipient.id if activity.recipient else None,
+            user_id=activity.from_property.id if activity.from_property else None,
+        )
+        self.spawn(self._s.conversations.upsert(ref))
 
     async def drain(self, seconds: float = 10.0) -> None:
         if self._tasks:

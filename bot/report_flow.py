@@ -6,7 +6,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.escalation import alert_items, recipients
+from bot.acute import alert_items, recipients
 from bot.services import Services
 from bot.views import observation_view
 from cards.common import Card, Ctx, Mode

@@ -1,24 +1,38 @@
-"""Everything a turn needs, built once by the app and passed in (no module globals)."""
+"""The repositories, the county, the catalogs, the clock and the outbox: built once by the
+composition root (bot.container) and passed in (no module globals). SDK-free, so the command
+line's export and migrations need no botbuilder."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
-
-from botbuilder.core import ConversationState, UserState
 
 from bot.metrics import Metrics
 from bot.settings import Settings
-from bot.state import SqlStorage
 from counties import County, county_path, load_county
 from i18n import Catalog
+from storage.audit import AuditLog
 from storage.conversations import ConversationRepository
-from storage.db import Database
+from storage.db import Database, utcnow
 from storage.entra import EntraPassword
-from storage.kv import KeyValueStore
+from storage.outbox import Outbox
 from storage.reports import DraftRepository, ObservationRepository
 from storage.roles import RoleRepository, SettingsRepository
+
+
+class Clock:
+    """The one clock of the process (UTC, aware); tests set another."""
+
+    def __init__(self, now: Callable[[], datetime] = utcnow) -> None:
+        self._now = now
+
+    def __call__(self) -> datetime:
+        return self._now()
+
+    def set(self, now: Callable[[], datetime]) -> None:
+        self._now = now
 
 
 def database_for(settings: Settings, credential: Any = None) -> Database:
@@ -52,11 +66,11 @@ class Services:
     drafts: DraftRepository
     observations: ObservationRepository
     conversations: ConversationRepository
-    storage: SqlStorage
-    user_state: UserState
-    conversation_state: ConversationState
     roles: RoleRepository
     app_settings: SettingsRepository
+    outbox: Outbox  # wakes the worker when an item is enqueued (Database.on_enqueue)
+    audit: AuditLog
+    clock: Clock = field(default_factory=Clock)
     known_refs: set[str] = field(default_factory=set)  # personal refs stored by this process
     metrics: Metrics = field(default_factory=Metrics)
 
@@ -72,7 +86,6 @@ class Services:
                 }
             )
         db = db or database_for(settings)
-        storage = SqlStorage(KeyValueStore(db))
         return cls(
             settings=settings,
             county=county,
@@ -81,9 +94,8 @@ class Services:
             drafts=DraftRepository(db, timedelta(days=county.draft_expiry_days)),
             observations=ObservationRepository(db),
             conversations=ConversationRepository(db),
-            storage=storage,
-            user_state=UserState(storage),
-            conversation_state=ConversationState(storage),
             roles=RoleRepository(db),
             app_settings=SettingsRepository(db),
+            outbox=Outbox(db),
+            audit=AuditLog(db),
         )

@@ -8,6 +8,11 @@ from typing import Any
 from botbuilder.core import TurnContext
 
 from bot.services import Services
+from bot.turn import Turn
+from bot.vartti_flow import VarttiFlow
+from cards.common import Card
+from cards.welcome import notice_card
+from dialogs.actions import KEY, Action
 from storage.conversations import Reference
 from storage.teams import TeamRepository
 
@@ -25,9 +30,10 @@ def team_of(turn_context: TurnContext) -> dict[str, Any]:
 
 
 class TeamFlow:
-    def __init__(self, services: Services) -> None:
+    def __init__(self, services: Services, teams: TeamRepository, vartti: VarttiFlow) -> None:
         self._s = services
-        self.teams = TeamRepository(services.db)
+        self.teams = teams
+        self.vartti = vartti
 
     async def installed(self, turn_context: TurnContext) -> None:
         """The bot was added to a team: record it, its channels and where to post."""
@@ -89,3 +95,16 @@ class TeamFlow:
         """The team leads named in the county file (see README: Teams' owner role is not
         read, as botbuilder's TeamsInfo calls block the event loop)."""
         return self._s.county.is_team_lead(user_id)
+
+    async def schedule(self, turn: Turn, data: dict[str, Any] | None) -> Card:
+        """The team's schedule card; saving and skipping for team owners and leads only."""
+        team_id = turn.team_id
+        if not team_id:
+            return notice_card(turn.ctx, "schedule.in_team_only")
+        if not self.may_schedule(turn.user_id):
+            return notice_card(turn.ctx, "schedule.leads_only")
+        if data is None:
+            return await self.vartti.schedule_card(turn.ctx, team_id, turn.here)
+        if data.get(KEY) == Action.SCHEDULE_SKIP:
+            return await self.vartti.skip_next(turn.ctx, team_id)
+        return await self.vartti.save_schedule(turn.ctx, team_id, turn.user_id, data)

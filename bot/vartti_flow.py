@@ -19,8 +19,6 @@ from dialogs.report import MalformedInput
 from dialogs.vartti import Prompt, Schedule, choose_prompt, is_theme_week, shown_count
 from i18n import resolve_lang
 from storage.conversations import Reference
-from storage.db import utcnow
-from storage.outbox import Outbox
 from storage.teams import ActiveSchedule, TeamInfo, TeamRepository
 from storage.vartti import VarttiRepository
 
@@ -41,12 +39,11 @@ SCHEDULE_FIELDS = {
 
 
 class VarttiFlow:
-    def __init__(self, services: Services, outbox: Outbox, teams: TeamRepository) -> None:
+    def __init__(self, services: Services, teams: TeamRepository) -> None:
         self._s = services
-        self._outbox = outbox
         self._teams = teams
         self.vartti = VarttiRepository(services.db)
-        self.clock = utcnow  # injectable for tests
+        self.clock = services.clock
         self.library = {p.id: p for p in prompt_library(services.county)}
 
     # --- planning (the scheduler's job) -----------------------------------------------------
@@ -261,7 +258,7 @@ class VarttiFlow:
             raise MalformedInput()
         frequency = values.get("frequency", "weekly")
         stored = await self._teams.schedule(team_id)
-        today = datetime.now(ZoneInfo(county.timezone)).date()
+        today = self.clock().astimezone(ZoneInfo(county.timezone)).date()
         try:
             weekday = int(values.get("weekday", ""))
             anchor = stored[1].anchor_date if stored and stored[1].weekday == weekday else today

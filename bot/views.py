@@ -1,24 +1,17 @@
-"""Observation rows as the cards' view of them."""
+"""Observation rows as the cards' view of them (the view's fields are read by name)."""
 
 from __future__ import annotations
 
-from cards.report import ObservationView
+import dataclasses
+
+from dialogs.views import ObservationView
 from storage.models import Observation
+
+_VIEWED = tuple(f.name for f in dataclasses.fields(ObservationView) if f.name != "excerpt")
 
 
 def observation_view(row: Observation, excerpt: int = 0) -> ObservationView:
     text = None
     if excerpt and row.description:
         text = row.description[:excerpt] + ("…" if len(row.description) > excerpt else "")
-    return ObservationView(
-        reference=row.reference,
-        created_at=row.created_at,
-        kind=row.kind,
-        phenomenon=row.phenomenon,
-        area=row.area,
-        service_area=row.service_area,
-        status=row.status,
-        urgency=row.urgency,
-        acute_reason=row.acute_reason,
-        excerpt=text,
-    )
+    return ObservationView(**{name: getattr(row, name) for name in _VIEWED}, excerpt=text)

@@ -14,14 +14,15 @@ from zoneinfo import ZoneInfo
 
 from cards.common import Card, Ctx, action, card, facts, heading, open_dialog_action, text
 from cards.observation import SHOW
+from dialogs.actions import Action
 from dialogs.digest import SMALL, Figures, Line
 from dialogs.periods import DigestFilter, Period
-from dialogs.vocabulary import KINDS
-from storage.digests import Listed
+from dialogs.views import Listed
+from dialogs.vocabulary import KINDS, Urgency
 
-DIGEST_RUN = "digest.run"
-DIGEST_FILTER = "digest.filter"
-EXPORT_LINK = "export.link"
+DIGEST_RUN = Action.DIGEST_RUN
+DIGEST_FILTER = Action.DIGEST_FILTER
+EXPORT_LINK = Action.EXPORT_LINK
 MAX_BARS = 12
 MAX_LISTED = 10
 
@@ -168,7 +169,7 @@ def listed_lines(ctx: Ctx, rows: Sequence[Listed], in_channel: bool) -> list[dic
             if in_channel
             else {"type": "Action.Submit", "title": row.reference, "data": data}
         )
-        acute = f" · **{ctx.t('urgency.acute')}**" if row.urgency == "acute" else ""
+        acute = f" · **{ctx.t('urgency.acute')}**" if row.urgency == Urgency.ACUTE else ""
         headline = (
             f"**{row.reference}** · {ctx.t(f'kind.{row.kind}')} · "
             f"{ctx.field_label('phenomenon', row.phenomenon)}{acute}"

@@ -6,9 +6,10 @@ from typing import Any
 
 from cards.common import Card, Ctx, action, card, facts, heading, open_dialog_action, text
 from cards.report import ObservationView, local_date
+from dialogs.actions import Action
 
-SHOW = "observation.show"
-ACK = "acute.ack"
+SHOW = Action.OBSERVATION_SHOW
+ACK = Action.ACUTE_ACK
 
 
 def acute_alert_card(

@@ -3,40 +3,25 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from cards.common import Card, Ctx, Mode, action, card, error_text, facts, heading, text
+from dialogs.actions import Action
 from dialogs.fields import STEP_FIELDS, FieldType
 from dialogs.fields import Field as FieldSpec
 from dialogs.report import FieldError, ReportData, Step, Urgency
+from dialogs.views import ObservationView
 
 STEP_COUNT = 4
-
-
-@dataclass(frozen=True)
-class ObservationView:
-    """What a card may show of a stored observation."""
-
-    reference: str
-    created_at: datetime
-    kind: str
-    phenomenon: str
-    area: str
-    service_area: str
-    status: str
-    urgency: str
-    acute_reason: str | None = None
-    excerpt: str | None = None
 
 
 def _data(ctx: Ctx, draft_id: str, verb: str, step: Step) -> dict[str, Any]:
     # The card's language travels with its buttons: the dialog continues in the language it
     # started in, and a card turn needs no read of the user's stored preference.
     return {
-        "rake": "report",
+        "rake": Action.REPORT,
         "verb": verb,
         "draft_id": draft_id,
         "step": int(step),
@@ -319,7 +304,9 @@ def submitted_card(
     return card(
         body,
         [
-            action("execute", ctx.t("action.my_reports"), {"rake": "reports.mine"}, inputs=False),
+            action(
+                "execute", ctx.t("action.my_reports"), {"rake": Action.REPORTS_MINE}, inputs=False
+            ),
         ],
     )
 
@@ -329,7 +316,9 @@ def closed_card(ctx: Ctx, key: str, **values: str) -> Card:
     return card(
         [text(ctx.t(key, **values))],
         [
-            action("execute", ctx.t("action.make_report"), {"rake": "report.start"}, inputs=False),
+            action(
+                "execute", ctx.t("action.make_report"), {"rake": Action.REPORT_START}, inputs=False
+            ),
         ],
     )
 
@@ -358,6 +347,8 @@ def my_reports_card(ctx: Ctx, rows: Sequence[ObservationView]) -> Card:
     return card(
         body,
         [
-            action("execute", ctx.t("action.make_report"), {"rake": "report.start"}, inputs=False),
+            action(
+                "execute", ctx.t("action.make_report"), {"rake": Action.REPORT_START}, inputs=False
+            ),
         ],
     )

@@ -18,6 +18,7 @@ from cards.common import (
     open_dialog_action,
     text,
 )
+from dialogs.actions import Action
 
 WEEKDAYS = range(7)
 LEADS = (15, 30, 60, 120, 24 * 60)
@@ -53,7 +54,7 @@ def prompt_card(
     if data_point:
         body.append(text(data_point, isSubtle=True, size="Small"))
     report = open_dialog_action(
-        ctx.t("action.make_report"), {"rake": "report.open", "vartti": occurrence_id}
+        ctx.t("action.make_report"), {"rake": Action.REPORT_OPEN, "vartti": occurrence_id}
     )
     if recorded is not None and recorded.status == "held":
         body.append(text(ctx.t("vartti.held_title"), weight="Bolder", separator=True))
@@ -99,7 +100,7 @@ def prompt_card(
             action(
                 "execute",
                 ctx.t("action.save"),
-                {"rake": "vartti.held", "occurrence": occurrence_id, "lang": ctx.lang},
+                {"rake": Action.VARTTI_HELD, "occurrence": occurrence_id, "lang": ctx.lang},
                 style="positive",
             )
         ],
@@ -114,7 +115,7 @@ def prompt_card(
             action(
                 "execute",
                 ctx.t("vartti.skip"),
-                {"rake": "vartti.skip", "occurrence": occurrence_id, "lang": ctx.lang},
+                {"rake": Action.VARTTI_SKIP, "occurrence": occurrence_id, "lang": ctx.lang},
                 inputs=False,
             ),
         ],
@@ -187,13 +188,13 @@ def schedule_card(
             action(
                 "execute",
                 ctx.t("action.save"),
-                {"rake": "schedule.save", "lang": ctx.lang},
+                {"rake": Action.SCHEDULE_SAVE, "lang": ctx.lang},
                 style="positive",
             ),
             action(
                 "execute",
                 ctx.t("schedule.skip_next"),
-                {"rake": "schedule.skip", "lang": ctx.lang},
+                {"rake": Action.SCHEDULE_SKIP, "lang": ctx.lang},
                 inputs=False,
             ),
         ],

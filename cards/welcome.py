@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from cards.common import Card, Ctx, action, card, heading, open_dialog_action, text
+from dialogs.actions import Action
 
 
 def welcome_card(ctx: Ctx) -> Card:
@@ -17,11 +18,13 @@ def welcome_card(ctx: Ctx) -> Card:
             action(
                 "execute",
                 ctx.t("action.make_report"),
-                {"rake": "report.start"},
+                {"rake": Action.REPORT_START},
                 inputs=False,
                 style="positive",
             ),
-            action("execute", ctx.t("action.my_reports"), {"rake": "reports.mine"}, inputs=False),
+            action(
+                "execute", ctx.t("action.my_reports"), {"rake": Action.REPORTS_MINE}, inputs=False
+            ),
         ],
     )
 
@@ -30,7 +33,7 @@ def team_intro_card(ctx: Ctx) -> Card:
     """Team scope, on install: a short introduction and a button that opens the report dialog."""
     return card(
         [*heading(ctx.t("team_intro.title")), text(ctx.t("team_intro.body"))],
-        [open_dialog_action(ctx.t("action.make_report"), {"rake": "report.open"})],
+        [open_dialog_action(ctx.t("action.make_report"), {"rake": Action.REPORT_OPEN})],
     )
 
 
@@ -56,7 +59,11 @@ def help_card(ctx: Ctx) -> Card:
                 ],
             },
         ],
-        [action("execute", ctx.t("action.make_report"), {"rake": "report.start"}, inputs=False)],
+        [
+            action(
+                "execute", ctx.t("action.make_report"), {"rake": Action.REPORT_START}, inputs=False
+            )
+        ],
     )
 
 

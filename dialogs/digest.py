@@ -7,6 +7,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from dialogs.vocabulary import Urgency
+
 DIMENSIONS = ("kind", "phenomenon", "area", "service_area")
 SMALL = 3  # counts 1..SMALL-1 are not shown in anything visible in a channel
 
@@ -73,7 +75,7 @@ def compute(
         total=sum(g.count for g in current),
         previous_total=sum(g.count for g in previous),
         year_ago_total=sum(g.count for g in year_ago),
-        acute=sum(g.count for g in current if g.urgency == "acute"),
+        acute=sum(g.count for g in current if g.urgency == Urgency.ACUTE),
     )
     for dimension in DIMENSIONS:
         now, before, last_year = (

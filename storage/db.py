@@ -97,6 +97,15 @@ class Database:
         self.sessions: async_sessionmaker[AsyncSession] = async_sessionmaker(
             engine, expire_on_commit=False
         )
+        self._enqueue_listeners: list[Callable[[], None]] = []
+
+    def on_enqueue(self, listener: Callable[[], None]) -> None:
+        """Called after a transaction that enqueued outbox items committed (the worker wakes)."""
+        self._enqueue_listeners.append(listener)
+
+    def enqueued(self) -> None:
+        for listener in self._enqueue_listeners:
+            listener()
 
     @classmethod
     def from_url(cls, url: str, **kwargs: Any) -> Database:

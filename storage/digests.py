@@ -16,6 +16,8 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from dialogs.digest import Group
 from dialogs.periods import DigestFilter, Period
+from dialogs.views import Listed
+from dialogs.vocabulary import ObservationStatus, Urgency
 from storage.db import Database, utcnow
 from storage.models import Observation, Summary, SummaryObservation
 from storage.outbox import enqueue
@@ -38,21 +40,6 @@ def _where(flt: DigestFilter, period: Period, tz: ZoneInfo) -> ColumnElement[boo
     for column, value in flt.dimensions().items():
         clauses.append(OBS.c[column] == value)
     return and_(*clauses)
-
-
-@dataclass(frozen=True)
-class Listed:
-    """A line of the observation list under a digest (no reporter, a short excerpt)."""
-
-    reference: str
-    kind: str
-    phenomenon: str
-    area: str
-    service_area: str
-    extent: str | None
-    urgency: str
-    created_at: datetime
-    excerpt: str
 
 
 @dataclass(frozen=True)
@@ -104,7 +91,11 @@ class DigestRepository:
                 func.substr(OBS.c.description, 1, excerpt + 1),
             )
             .where(_where(flt, period, self.tz))
-            .order_by((OBS.c.urgency == "acute").desc(), OBS.c.created_at.desc(), OBS.c.id.desc())
+            .order_by(
+                (OBS.c.urgency == Urgency.ACUTE.value).desc(),
+                OBS.c.created_at.desc(),
+                OBS.c.id.desc(),
+            )
             .limit(limit)
         )
         async with self._db.engine.connect() as conn:
@@ -166,8 +157,8 @@ class DigestRepository:
                 if kind != "weekly":  # a kooste: the reporters see their observation in it
                     await conn.execute(
                         update(OBS)
-                        .where(in_period, OBS.c.status == "received")
-                        .values(status="in_summary")
+                        .where(in_period, OBS.c.status == ObservationStatus.RECEIVED.value)
+                        .values(status=ObservationStatus.IN_SUMMARY.value)
                     )
                 if outbox_item is not None:
                     await enqueue(conn, dialect, *outbox_item)
@@ -178,6 +169,8 @@ class DigestRepository:
                     )
                 )
             ).one()
+        if new_id is not None and outbox_item is not None:
+            self._db.enqueued()
         return StoredSummary(
             row.id,
             row.kind,

@@ -9,6 +9,7 @@ from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, 
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from dialogs.vocabulary import ObservationStatus
 from storage.db import UTCDateTime, utcnow
 
 JsonType = JSON().with_variant(JSONB(), "postgresql")
@@ -97,7 +98,7 @@ class Observation(Base):
     origin: Mapped[str] = mapped_column(String(16))
     team_id: Mapped[str | None] = mapped_column(String(256))
     locale: Mapped[str] = mapped_column(String(2))
-    status: Mapped[str] = mapped_column(String(16), default="received")
+    status: Mapped[str] = mapped_column(String(16), default=ObservationStatus.RECEIVED.value)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     # Acute reports: the first acknowledgement, and the reminder when nobody acknowledged.
     acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -84,9 +84,12 @@ class Outbox:
         self, dedupe_key: str, kind: str, conversation_key: str, payload: dict[str, Any]
     ) -> int | None:
         async with self._db.engine.begin() as conn:
-            return await enqueue(
+            added = await enqueue(
                 conn, self._db.dialect, dedupe_key, kind, conversation_key, payload
             )
+        if added is not None:
+            self._db.enqueued()
+        return added
 
     async def recover(self, now: datetime | None = None) -> tuple[int, int]:
         """Expired leases: claimed → pending, sending → uncertain. Returns both counts."""

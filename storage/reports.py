@@ -14,6 +14,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from dialogs.vocabulary import ObservationStatus
 from storage.db import Database, UTCDateTime, utcnow
 from storage.models import Draft, Observation, ReferenceCounter
 from storage.outbox import NewItem, enqueue
@@ -211,14 +212,15 @@ class ObservationRepository:
                     seq=seq,
                     submission_key=submission_key,
                     created_at=now,
-                    status="received",
+                    status=ObservationStatus.RECEIVED.value,
                 )
                 new_id = (await conn.execute(_INSERT_OBSERVATION, values)).scalar_one()
                 await conn.execute(
                     _MARK_SUBMITTED, {"draft_id": submission_key, "ref": values["reference"]}
                 )
                 row = Observation(id=new_id, **values)
-                for item in items(row) if items else ():
+                queued = list(items(row)) if items else []
+                for item in queued:
                     await enqueue(
                         conn,
                         self._db.dialect,
@@ -232,6 +234,8 @@ class ObservationRepository:
             if existing is None:
                 raise
             return existing, False
+        if queued:
+            self._db.enqueued()
         return row, True
 
     async def by_submission_key(self, key: str) -> Observation | None:

@@ -66,6 +66,7 @@ class VarttiRepository:
                 conversation_key,
                 payload_for(occurrence_id),
             )
+        self._db.enqueued()
         return int(occurrence_id)
 
     async def skip(self, team_id: str, meeting_date: date, prompt_id: str) -> None:

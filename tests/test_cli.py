@@ -110,7 +110,11 @@ async def test_shutdown_lets_the_turn_in_flight_finish(tmp_path: Path) -> None:
                     f"http://127.0.0.1:{port}/api/messages", json=a.message(connector.url, "apua")
                 )
             )
-            await asyncio.sleep(0.7)  # the turn is now waiting for the connector
+            # Wait until the turn is waiting for the connector (its reply has arrived there).
+            deadline = time.monotonic() + 30
+            while not connector.calls:
+                assert time.monotonic() < deadline, "the turn never reached the connector"
+                await asyncio.sleep(0.02)
             proc.send_signal(signal.SIGTERM)
             response = await request
             assert response.status == 201
@@ -165,3 +169,30 @@ async def test_export_from_the_command_line_is_written_and_audited(tmp_path: Pat
     assert (
         bad.returncode == 2 and "before the start" in bad.stderr and "Traceback" not in bad.stderr
     )
+
+
+def test_the_export_command_does_not_import_the_bot_sdk(tmp_path: Path) -> None:
+    """``python -m bot export`` works without botbuilder: the export is SDK-free."""
+    url = f"sqlite+aiosqlite:///{tmp_path / 'sdk.db'}"
+    out = tmp_path / "none.csv"
+    code = (
+        "import sys\n"
+        "from bot.__main__ import main\n"
+        "rc = main(['export', '--from', '2026-01-01', '--to', '2026-01-31', '--format', 'csv',"
+        f" '--out', {str(out)!r}])\n"
+        "sdk = ('botbuilder', 'botframework')\n"
+        "loaded = sorted(m for m in sys.modules if m.split('.')[0] in sdk)\n"
+        "print('rc', rc, 'sdk', loaded)\n"
+    )
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("RAKE_", "Microsoft"))}
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**base, "RAKE_DATABASE_URL": url},
+    )
+    assert result.returncode == 0, result.stderr
+    assert "rc 0 sdk []" in result.stdout, result.stdout
+    assert out.exists()

@@ -12,9 +12,10 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from bot.app import BOT
-from bot.digest_flow import DigestFlow
+from bot.app import CONTAINER
+from bot.digest_flow import Digests
 from bot.services import Services
+from bot.summaries import Summaries
 from cards.digest import DIGEST_FILTER, DIGEST_RUN
 from dialogs.periods import DigestFilter, Period, Rhythm, calendar, iso_week
 from i18n import Catalog
@@ -92,7 +93,7 @@ def fixed(moment: datetime) -> Any:
 
 async def test_weekly_figures_match_the_hand_computed_ones(db: Database) -> None:
     await seed.week_10_dataset(db)
-    flow = DigestFlow(Services.build(make_settings(), db), None)  # type: ignore[arg-type]
+    flow = Digests(Services.build(make_settings(), db))
     figures = await flow.figures(DigestFilter(iso_week(2026, 10)), today=date(2026, 3, 20))
     assert (figures.total, figures.previous_total, figures.year_ago_total) == (7, 5, 4)
     assert figures.acute == 1
@@ -127,7 +128,7 @@ async def test_period_edges_dst_and_the_turn_of_the_year(db: Database) -> None:
     # New Year's Eve, 23:30 local: year 2025, but ISO week 1 of 2026
     await seed.add(db, seed.local(2025, 12, 31, 23, 30), phenomenon="ageing")
     await seed.add(db, seed.local(2026, 1, 1, 0, 30), phenomenon="violence")
-    flow = DigestFlow(Services.build(make_settings(), db), None)  # type: ignore[arg-type]
+    flow = Digests(Services.build(make_settings(), db))
     today = date(2026, 6, 1)
 
     async def ids(period: Period) -> set[str]:
@@ -160,7 +161,8 @@ def test_every_rhythm_comes_due_on_its_days(
     """Walk through 2027 every quarter of an hour (from December 2026, so that what was due
     before is not counted): each summary comes due once, at 08:00 local."""
     db = Database.from_url(f"sqlite+aiosqlite:///{tmp_path}/unused.db")
-    flow = DigestFlow(Services.build(make_settings(RAKE_COUNTY=county), db), None)  # type: ignore[arg-type]
+    services = Services.build(make_settings(RAKE_COUNTY=county), db)
+    flow = Summaries(services, Digests(services))
     seen: dict[tuple[str, str], datetime] = {}
     moment = datetime(2026, 12, 1, tzinfo=flow.tz)
     while moment.year < 2028:
@@ -189,7 +191,7 @@ async def test_summaries_are_made_once_cover_their_observations_and_reach_the_ra
     bot = await start_bot(db, connector, RAKE_COUNTY=county_with_rake_channel(tmp_path))
     try:
         await bot.invoke(a.bot_added_to_team(connector.url), 201)
-        flow = bot.app[BOT].digests
+        flow = bot.app[CONTAINER].summaries
         before_eight = seed.local(2026, 5, 1, 7, 59).astimezone(UTC)
         # only last week's digest (due since Monday 08:00) — the quarter is not due yet
         assert await flow.post_due_summaries(before_eight) == 1
@@ -237,8 +239,8 @@ async def test_channel_cards_suppress_small_counts(
     bot = await start_bot(db, connector, RAKE_COUNTY=county_with_rake_channel(tmp_path))
     try:
         await bot.invoke(a.bot_added_to_team(connector.url), 201)
-        bot.app[BOT].digests.clock = fixed(seed.local(2026, 3, 9, 8, 1).astimezone(UTC))
-        assert await bot.app[BOT].digests.post_due_summaries() == 1  # the weekly digest
+        bot.app[CONTAINER].clock.set(fixed(seed.local(2026, 3, 9, 8, 1).astimezone(UTC)))
+        assert await bot.app[CONTAINER].summaries.post_due_summaries() == 1  # the weekly digest
         connector.calls.clear()
         await bot.settle()
         card = connector.cards()[-1]
@@ -269,7 +271,7 @@ async def test_experts_pull_digests_others_are_refused_and_all_is_audited(
     await seed.week_10_dataset(db)
     bot = await start_bot(db, connector)
     try:
-        bot.app[BOT].digests.clock = fixed(seed.local(2026, 3, 20).astimezone(UTC))
+        bot.app[CONTAINER].clock.set(fixed(seed.local(2026, 3, 20).astimezone(UTC)))
         refused = await say(bot, "kooste", user=WORKER)
         assert FI.t("fi", "access.experts_only") in json.dumps(refused, ensure_ascii=False)
         for command in ("kooste viikko 10", "viikkokooste 2026-W10", "digest week10 2026"):
@@ -375,7 +377,7 @@ async def test_roles_by_command_and_the_rake_channel_command(
             await say(bot, "rakekanava", user=EXPERT), ensure_ascii=False
         )
         await say(bot, "<at>Rake</at> rakekanava", user=EXPERT, team=True)
-        services = bot.app[BOT].digests._s
+        services = bot.app[CONTAINER].services
         assert (await services.app_settings.get("rake_channel")) == {
             "team_id": a.TEAM_ID,
             "channel_id": a.CHANNEL_ID,
@@ -422,7 +424,7 @@ async def test_a_summary_waits_for_the_rake_channel_within_the_catch_up_week(
     await seed.week_10_dataset(db)
     bot = await start_bot(db, connector)  # the county file names no Rake channel
     try:
-        flow = bot.app[BOT].digests
+        flow = bot.app[CONTAINER].summaries
         monday = seed.local(2026, 3, 9, 8, 30).astimezone(UTC)
         assert await flow.post_due_summaries(monday) == 0
         assert await flow.repo.summaries() == []
@@ -444,7 +446,7 @@ async def test_excerpts_reach_no_channel_but_the_rake_channel(
     await seed.week_10_dataset(db)
     bot = await start_bot(db, connector)
     try:
-        bot.app[BOT].digests.clock = fixed(seed.local(2026, 3, 20).astimezone(UTC))
+        bot.app[CONTAINER].clock.set(fixed(seed.local(2026, 3, 20).astimezone(UTC)))
         await bot.invoke(a.bot_added_to_team(connector.url), 201)
         # an expert asks in a team's channel: counts (suppressed), no observation texts
         card = await say(bot, "<at>Rake</at> kooste 2026-W10", user=EXPERT, team=True)

@@ -11,7 +11,7 @@ from urllib.parse import urlparse
 
 import openpyxl
 
-from bot.app import BOT
+from bot.app import CONTAINER
 from bot.export_flow import COLUMNS
 from cards.digest import EXPORT_LINK
 from storage.db import Database
@@ -77,7 +77,7 @@ async def test_exports_are_for_experts_read_back_and_audited(
         assert "Action.OpenUrl" not in json.dumps(body)
         tampered = await bot.client.get(urlparse(_url(card)).path + "0")
         assert tampered.status == 403
-        signer = bot.app[BOT].exports.signer
+        signer = bot.app[CONTAINER].exports.signer
         old = signer.sign({"u": EXPERT, "f": "csv", "a": "2026-03-02", "b": "2026-03-08"}, -1)
         assert (await bot.client.get(f"/exports/{old}")).status == 403
         # an expert removed after the link was made cannot use it

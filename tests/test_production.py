@@ -7,7 +7,7 @@ import logging
 from datetime import UTC
 from pathlib import Path
 
-from bot.app import BOT
+from bot.app import CONTAINER
 from bot.logs import JsonFormatter
 from storage.db import Database
 from tests import activities as a
@@ -54,8 +54,8 @@ async def test_metrics_count_turns_deliveries_and_summaries(
         await bot.invoke(a.bot_added_to_team(connector.url), 201)
         await bot.invoke(a.message(connector.url, "apua"), 201)
         await bot.invoke(a.execute(connector.url, {"rake": "reports.mine"}))
-        bot.app[BOT].digests.clock = fixed(seed.local(2026, 3, 9, 8, 1).astimezone(UTC))
-        assert await bot.app[BOT].digests.post_due_summaries() == 1
+        bot.app[CONTAINER].clock.set(fixed(seed.local(2026, 3, 9, 8, 1).astimezone(UTC)))
+        assert await bot.app[CONTAINER].summaries.post_due_summaries() == 1
         assert (await bot.client.get("/metrics")).status == 401
         headers = {"Authorization": "Bearer scrape-secret"}
         before = await (await bot.client.get("/metrics", headers=headers)).text()

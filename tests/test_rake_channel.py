@@ -9,7 +9,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from bot.app import BOT
+from bot.app import CONTAINER
 from cards.observation import ACK
 from storage.db import Database
 from storage.models import Observation
@@ -26,27 +26,27 @@ async def test_the_daily_card_is_posted_once_and_updated_in_place(
     bot = await start_bot(db, connector, RAKE_COUNTY=county_with_rake_channel(tmp_path))
     try:
         await bot.invoke(a.bot_added_to_team(connector.url), 201)
-        flow = bot.app[BOT].digests
+        flow = bot.app[CONTAINER].daily_card
         now = seed.local(2026, 11, 24, 10).astimezone(UTC)
-        assert await flow.refresh_daily_card(now) == "empty"
+        assert await flow.refresh(now) == "empty"
         first = (await seed.add(db, seed.local(2026, 11, 24, 9)))[0]
-        assert await flow.refresh_daily_card(now) == "posted"
-        assert await flow.refresh_daily_card(now) == "unchanged"
+        assert await flow.refresh(now) == "posted"
+        assert await flow.refresh(now) == "unchanged"
         second = (await seed.add(db, seed.local(2026, 11, 24, 9, 30), phenomenon="digital"))[0]
         # the post has not gone out yet: there is nothing to update
-        assert await flow.refresh_daily_card(now) == "waiting for the post (pending)"
+        assert await flow.refresh(now) == "waiting for the post (pending)"
         connector.calls.clear()
         await bot.settle()
-        assert await flow.refresh_daily_card(now) == "updated"
+        assert await flow.refresh(now) == "updated"
         third = (await seed.add(db, seed.local(2026, 11, 24, 9, 40), phenomenon="ageing"))[0]
-        assert await flow.refresh_daily_card(now) == "updated"
-        assert await flow.refresh_daily_card(now) == "unchanged"
+        assert await flow.refresh(now) == "updated"
+        assert await flow.refresh(now) == "unchanged"
         await bot.settle()
         new_posts = [c for c in connector.calls if c.method == "POST"]
         updates = [c for c in connector.calls if c.method == "PUT"]
         # one post; the first update was superseded by the second before it was sent
         assert len(new_posts) == 1 and len(updates) == 1
-        post = await flow._outbox.by_key("daily:2026-11-24:post")
+        post = await bot.app[CONTAINER].outbox.by_key("daily:2026-11-24:post")
         assert post.result_id in updates[0].path
         assert updates[0].path.endswith(f"/activities/{post.result_activity_id}")
         text = json.dumps(valid(updates[0].body["attachments"][0]["content"]), ensure_ascii=False)
@@ -66,7 +66,7 @@ async def test_acute_alerts_are_acknowledged_once_and_reminded_once(
     try:
         await bot.invoke(a.bot_added_to_team(connector.url), 201)
         await bot.post(a.bot_added_personal(connector.url, user=EXPERT))
-        flow = bot.app[BOT].digests
+        flow = bot.app[CONTAINER].acute
         created = datetime(2026, 11, 24, 8, tzinfo=UTC)
         late, fine = await seed.add(db, created, 2, urgency="acute")
         # nobody acknowledges within 30 minutes → one reminder to the channel and the person

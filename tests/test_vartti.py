@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from bot.app import BOT, OUTBOX_WORKER
+from bot.app import CONTAINER, OUTBOX_WORKER, SERVICES
 from storage.db import Database
 from storage.models import Channel, OutboxItem, Team, VarttiOccurrence
 from storage.outbox import Outbox
@@ -42,7 +42,7 @@ def team_event(url: str, event: str, **channel_data: Any) -> dict[str, Any]:
 
 async def install(bot: BotClient) -> None:
     # the flow's clock: the day before the test meeting, when nothing is due
-    bot.app[BOT].vartti.clock = lambda: TUESDAY_0630 - timedelta(days=1)
+    bot.app[CONTAINER].clock.set(lambda: TUESDAY_0630 - timedelta(days=1))
     await bot.invoke(a.bot_added_to_team(bot.connector.url), 201)
 
 
@@ -155,7 +155,7 @@ async def test_schedule_is_saved_and_forgeries_refused(bot: BotClient) -> None:
 async def test_a_due_prompt_is_planned_once_and_delivered(bot: BotClient) -> None:
     await install(bot)
     await set_schedule(bot)
-    vartti = bot.app[BOT].vartti
+    vartti = bot.app[CONTAINER].vartti
     assert await vartti.plan_due(TUESDAY_0630 - timedelta(hours=1)) == 0  # not yet due
     results = await asyncio.gather(*(vartti.plan_due(TUESDAY_0630) for _ in range(3)))
     assert sum(results) == 1  # ticking at once on several replicas plans it once
@@ -172,14 +172,14 @@ async def test_data_point_shows_counts_of_three_and_more(bot: BotClient) -> None
     from tests.test_storage import FIELDS
 
     for i in range(4):
-        await bot.app[BOT]._s.observations.submit(
+        await bot.app[SERVICES].observations.submit(
             f"seed-{i}",
             dict(FIELDS, area="lahti", service_area="adult_social"),
             now=TUESDAY_0630 - timedelta(days=3),
         )
     await install(bot)
     await set_schedule(bot)
-    await bot.app[BOT].vartti.plan_due(TUESDAY_0630)
+    await bot.app[CONTAINER].vartti.plan_due(TUESDAY_0630)
     (item,) = await rows(bot.db, OutboxItem)
     assert "4 havaintoa aiheesta asuminen ja asunnottomuus" in str(item.payload["card"])
 
@@ -187,7 +187,7 @@ async def test_data_point_shows_counts_of_three_and_more(bot: BotClient) -> None
 async def test_held_updates_the_card_and_refuses_identifiers(bot: BotClient) -> None:
     await install(bot)
     await set_schedule(bot)
-    await bot.app[BOT].vartti.plan_due(TUESDAY_0630)
+    await bot.app[CONTAINER].vartti.plan_due(TUESDAY_0630)
     (occurrence,) = await rows(bot.db, VarttiOccurrence)
     held = {"rake": "vartti.held", "occurrence": occurrence.id, "lang": "fi"}
     body = await bot.invoke(
@@ -220,7 +220,7 @@ async def test_skip_next_and_pause(bot: BotClient) -> None:
         a.execute(bot.connector.url, {"rake": "schedule.skip", "lang": "fi"}, team=True, user=LEAD)
     )
     assert "ohitetaan" in str(body["value"])
-    vartti = bot.app[BOT].vartti
+    vartti = bot.app[CONTAINER].vartti
     # the skip is for the next meeting from the flow's clock: Tuesday 24.11.2026
     (_, schedule) = await vartti._teams.schedule(a.TEAM_ID)
     assert schedule.skip_date is not None
@@ -252,7 +252,7 @@ async def test_403_marks_the_channel_inactive_and_tells_the_rake_channel_once(
         await set_schedule(bot)
         connector.calls.clear()
         connector.fail_next(403, times=5, path=a.CHANNEL_ID)  # the bot was removed, unannounced
-        vartti = bot.app[BOT].vartti
+        vartti = bot.app[CONTAINER].vartti
         await vartti.plan_due(TUESDAY_0630)
         outbox = bot.app[OUTBOX_WORKER].outbox
         await bot.app[OUTBOX_WORKER].drain()
@@ -277,7 +277,7 @@ async def test_retries_5xx_and_timeouts_then_delivers(bot: BotClient) -> None:
     await set_schedule(bot)
     bot.connector.fail_next(503, headers={"Retry-After": "0"})
     bot.connector.fail_next(502, headers={"Retry-After": "0"})
-    await bot.app[BOT].vartti.plan_due(TUESDAY_0630)
+    await bot.app[CONTAINER].vartti.plan_due(TUESDAY_0630)
     assert await bot.settle() == {"sent": 1}
     (item,) = await rows(bot.db, OutboxItem)
     assert item.attempts == 3
@@ -336,7 +336,7 @@ async def test_the_limiter_keeps_the_app_rate(rate: float) -> None:
 
 async def test_saving_a_schedule_when_the_prompt_is_due_sends_it_at_once(bot: BotClient) -> None:
     await install(bot)
-    bot.app[BOT].vartti.clock = lambda: TUESDAY_0630
+    bot.app[CONTAINER].clock.set(lambda: TUESDAY_0630)
     await set_schedule(bot)
     assert await bot.settle() == {"sent": 1}
 
@@ -349,7 +349,7 @@ async def test_a_hanging_connector_times_out_and_the_prompt_is_retried(
         await install(bot)
         await set_schedule(bot)
         connector.hang_seconds = 1.5  # longer than the send timeout
-        await bot.app[BOT].vartti.plan_due(TUESDAY_0630)
+        await bot.app[CONTAINER].vartti.plan_due(TUESDAY_0630)
         await bot.app[OUTBOX_WORKER].drain()
         (item,) = await rows(db, OutboxItem)
         assert item.status == "pending" and item.attempts == 1
