@@ -5,6 +5,7 @@ command in the command menu one the bot understands."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import zipfile
@@ -25,7 +26,10 @@ SCHEMAS = ROOT / "node_modules" / "@microsoft" / "app-manifest" / "build" / "jso
 def _schema(name: str, version: str) -> dict[str, Any]:
     path = SCHEMAS / f"v{version}" / name
     if not path.exists():
-        pytest.fail(f"{path} missing: make test installs the npm package @microsoft/app-manifest")
+        why = f"{path} missing: make test installs the npm package @microsoft/app-manifest"
+        if os.environ.get("CI"):
+            pytest.fail(why)
+        pytest.skip(why)
     return json.loads(path.read_text(encoding="utf-8"))
 
 
