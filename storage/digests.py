@@ -15,7 +15,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.sql.elements import ColumnElement
 
 from dialogs.digest import Group
-from dialogs.periods import DigestFilter, Period
+from dialogs.periods import DigestFilter, Period, Rhythm
 from dialogs.views import Listed
 from dialogs.vocabulary import ObservationStatus, Urgency
 from storage.db import Database, utcnow
@@ -154,7 +154,7 @@ class DigestRepository:
                         select(literal(new_id), OBS.c.id).where(in_period),
                     )
                 )
-                if kind != "weekly":  # a kooste: the reporters see their observation in it
+                if kind != Rhythm.WEEKLY:  # a kooste: the reporters see their observation in it
                     await conn.execute(
                         update(OBS)
                         .where(in_period, OBS.c.status == ObservationStatus.RECEIVED.value)
@@ -208,7 +208,10 @@ class DigestRepository:
         stmt = (
             select(COVERED.c.observation_id, SUMMARIES.c.kind, SUMMARIES.c.period_key)
             .join(SUMMARIES, SUMMARIES.c.id == COVERED.c.summary_id)
-            .where(COVERED.c.observation_id.in_(observation_ids), SUMMARIES.c.kind != "weekly")
+            .where(
+                COVERED.c.observation_id.in_(observation_ids),
+                SUMMARIES.c.kind != Rhythm.WEEKLY.value,
+            )
             .order_by(SUMMARIES.c.id)
         )
         found: dict[int, list[tuple[str, str]]] = {}
@@ -232,7 +235,7 @@ class DigestRepository:
     async def summaries_per_year(self, year: int) -> int:
         """The counties' metric "summaries/year" (periodic summaries, not weekly digests)."""
         stmt = select(func.count()).where(
-            SUMMARIES.c.kind != "weekly", SUMMARIES.c.period_end.like(f"{year}-%")
+            SUMMARIES.c.kind != Rhythm.WEEKLY.value, SUMMARIES.c.period_end.like(f"{year}-%")
         )
         async with self._db.engine.connect() as conn:
             return int(await conn.scalar(stmt) or 0)

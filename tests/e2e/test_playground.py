@@ -15,8 +15,9 @@ import time
 import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import openpyxl
 import pytest
@@ -26,6 +27,7 @@ PLAYGROUND = ROOT / "node_modules" / "@microsoft" / "m365agentsplayground" / "cl
 DRIVER = Path(__file__).with_name("playground.mjs")
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 PLAYGROUND_USER = "00000000-0000-0000-0000-0000000000020"
+HELSINKI = ZoneInfo("Europe/Helsinki")  # the example county's time zone
 
 pytestmark = pytest.mark.e2e
 
@@ -121,7 +123,10 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     try:
         _wait_http(f"http://127.0.0.1:{bot_port}/readyz", 60, bot)
         _wait_http(f"http://127.0.0.1:{pg_port}/", 60, playground)
-        artifacts = ROOT / "tests" / "e2e" / "artifacts"
+        # Screenshots and downloads outside the repository: RAKE_E2E_ARTIFACTS, else pytest's tmp.
+        artifacts = Path(os.environ.get("RAKE_E2E_ARTIFACTS") or tmp / "artifacts")
+        artifacts.mkdir(parents=True, exist_ok=True)
+        sys.stderr.write(f"\nend-to-end artifacts (screenshots, downloads): {artifacts}\n")
         yield Stack(f"http://127.0.0.1:{pg_port}", database, artifacts, logs)
     finally:
         for proc in (playground, bot):
@@ -171,6 +176,60 @@ def drive(
     return outcome
 
 
+def _local_today() -> date:
+    return datetime.now(HELSINKI).date()
+
+
+def _today_count(conn: sqlite3.Connection) -> int:
+    """Observations of the county's local day (what the card of the day counts)."""
+    start = datetime.combine(_local_today(), datetime.min.time(), HELSINKI).astimezone(UTC)
+    (n,) = conn.execute(
+        "SELECT count(*) FROM observations WHERE created_at >= ?",
+        (start.strftime("%Y-%m-%d %H:%M:%S.%f"),),
+    ).fetchone()
+    return int(n)
+
+
+DESCRIPTIONS = {
+    "9000": "Synteettinen havainto: asunnottomuus kasvaa.",
+    "9001": "Synteettinen lisähavainto: digipalvelut toimivat.",
+    "9002": "Synteettinen akuutti havainto häätöuhista.",
+}
+
+
+def _insert(
+    conn: sqlite3.Connection,
+    seq: str,
+    kind: str,
+    phenomenon: str,
+    urgency: str,
+    reason: str | None,
+    created: datetime,
+) -> None:
+    """A synthetic observation written straight to the database, created at a given time."""
+    year = created.year
+    conn.execute(
+        "INSERT INTO observations (reference, year, seq, submission_key, county, kind,"
+        " phenomenon, description, target_groups, area, service_area, urgency, acute_reason,"
+        " contact_ok, anonymous, reporter_id, origin, locale, status, created_at)"
+        " VALUES (?, ?, ?, ?, 'paijat-hame', ?, ?, ?, '[\"families\"]', 'lahti',"
+        " 'adult_social', ?, ?, 0, 0, ?, 'chat', 'fi', 'received', ?)",
+        (
+            f"RAKE-2026-{seq}",  # the driver (playground.mjs) looks for these
+            year,
+            int(seq),
+            f"e2e-{seq}",
+            kind,
+            phenomenon,
+            DESCRIPTIONS[seq],
+            urgency,
+            reason,
+            PLAYGROUND_USER,
+            created.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f"),
+        ),
+    )
+
+
 def test_welcome_card_renders_and_its_button_is_answered(stack: Stack) -> None:
     drive(stack, "welcome")
 
@@ -207,41 +266,28 @@ def test_rake_vartti_is_scheduled_delivered_to_the_channel_and_recorded(stack: S
         outbox = conn.execute("SELECT kind, status, attempts FROM outbox").fetchall()
     assert team == ("family_social", "lahti")
     assert occurrence == ("held", 6, 2)
-    assert outbox == [("vartti_prompt", "sent", 1)]
+    assert [row for row in outbox if row[0] == "vartti_prompt"] == [("vartti_prompt", "sent", 1)]
 
 
 def test_an_expert_pulls_the_digest_with_its_chart_in_chat_and_in_the_rake_channel(
     stack: Stack,
 ) -> None:
-    """Runs after the report and vartti scenarios (their report is in the digest). Ends in
-    the Rake channel: its card of the day is posted, then updated in place when an
-    observation is added."""
+    """Independent of the other scenarios: when no observation of today is there yet, one is
+    added first (the digest lists it). Ends in the Rake channel: its card of the day is posted,
+    then updated in place when an observation is added."""
+    with sqlite3.connect(stack.database) as conn:
+        if not _today_count(conn):
+            _insert(conn, "9000", "problem", "housing", "normal", None, datetime.now(UTC))
 
     def add_observation() -> None:
         with sqlite3.connect(stack.database) as conn:
-            conn.execute(
-                "INSERT INTO observations (reference, year, seq, submission_key, county, kind,"
-                " phenomenon, description, target_groups, area, service_area, urgency,"
-                " contact_ok, anonymous, reporter_id, origin, locale, status, created_at)"
-                " SELECT 'RAKE-2026-9001', year, 9001, 'e2e-extra', county, 'good_practice',"
-                " 'digital', 'Synteettinen lisähavainto: digipalvelut toimivat.', target_groups,"
-                " area, service_area, 'normal', 0, 0, reporter_id, origin, locale, 'received',"
-                " created_at FROM observations ORDER BY id LIMIT 1"
-            )
+            now = datetime.now(UTC)
+            _insert(conn, "9001", "good_practice", "digital", "normal", None, now)
             # and an acute report of yesterday that nobody acknowledged: the reminder comes
-            yesterday = datetime.now(UTC) - timedelta(days=1)
-            conn.execute(
-                "INSERT INTO observations (reference, year, seq, submission_key, county, kind,"
-                " phenomenon, description, target_groups, area, service_area, urgency,"
-                " acute_reason, contact_ok, anonymous, reporter_id, origin, locale, status,"
-                " created_at)"
-                " SELECT 'RAKE-2026-9002', year, 9002, 'e2e-acute', county, 'problem',"
-                " 'housing', 'Synteettinen akuutti havainto häätöuhista.', target_groups, area,"
-                " service_area, 'acute', 'Usea perhe menettää asuntonsa tällä viikolla', 0, 0,"
-                " reporter_id, origin, locale, 'received', ? FROM observations ORDER BY id LIMIT 1",
-                (yesterday.strftime("%Y-%m-%d %H:%M:%S.%f"),),
-            )
+            reason = "Usea perhe menettää asuntonsa tällä viikolla"
+            _insert(conn, "9002", "problem", "housing", "acute", reason, now - timedelta(days=1))
 
+    day_before = _local_today()
     outcome = drive(stack, "digest", on_marker=add_observation)
     assert outcome["barWidth"] > 0, "the chart's bar was not drawn"
     assert outcome["barColour"] not in ("rgba(0, 0, 0, 0)", "transparent"), outcome
@@ -269,7 +315,9 @@ def test_an_expert_pulls_the_digest_with_its_chart_in_chat_and_in_the_rake_chann
     assert channel is not None and "channel_id" in channel[0]
     # one card of the day, updated in place: the Playground shows it once, with both
     assert outcome["dailyCards"] == 1
-    assert "2 havaintoa" in str(outcome["dailyText"])
+    if _local_today() == day_before:  # the card counts the observations of the local day
+        with sqlite3.connect(stack.database) as conn:
+            assert f"{_today_count(conn)} havaintoa" in str(outcome["dailyText"])
     with sqlite3.connect(stack.database) as conn:
         daily = conn.execute(
             "SELECT kind, status FROM outbox WHERE dedupe_key LIKE 'daily:%' ORDER BY id"
