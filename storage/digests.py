@@ -15,6 +15,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.sql.elements import ColumnElement
 
 from dialogs.digest import Group
+from dialogs.fields import DIGEST_GROUPS
 from dialogs.periods import DigestFilter, Period, Rhythm
 from dialogs.views import Listed
 from dialogs.vocabulary import ObservationStatus, Urgency
@@ -61,12 +62,12 @@ class DigestRepository:
 
     async def groups(self, flt: DigestFilter, period: Period) -> list[Group]:
         """Counts per combination of kind, phenomenon, area, service area and urgency."""
-        dims = [OBS.c.kind, OBS.c.phenomenon, OBS.c.area, OBS.c.service_area, OBS.c.urgency]
+        dims = [OBS.c[name] for name in DIGEST_GROUPS]  # the field registry's dimensions
         stmt = select(*dims, func.count()).where(_where(flt, period, self.tz)).group_by(*dims)
         async with self._db.engine.connect() as conn:
             rows = await conn.execute(stmt)
             return [
-                Group(str(r[0]), str(r[1]), str(r[2]), str(r[3]), str(r[4]), int(r[5]))
+                Group(**{name: str(r[i]) for i, name in enumerate(DIGEST_GROUPS)}, count=int(r[-1]))
                 for r in rows
             ]
 
