@@ -17,6 +17,7 @@ import functools
 import json
 import logging
 from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from aiohttp import web
@@ -33,6 +34,9 @@ from botframework.connector.auth import (
     UserTokenClient,
 )
 from msrest.serialization import Deserializer, Model
+
+from bot.keys import KeysUnavailable
+from bot.sending import connector_pool, use_own_pool
 
 log = logging.getLogger(__name__)
 
@@ -56,18 +60,20 @@ class _CachingConnectorFactory(ConnectorFactory):
         cache: dict[ClientKey, ConnectorClient],
         app_id: str,
         timeout_s: float,
+        executor: ThreadPoolExecutor,
     ) -> None:
         self._inner = inner
         self._cache = cache
         self._app_id = app_id
         self._timeout_s = timeout_s
+        self._executor = executor
 
     async def create(self, service_url: str, audience: str | None = None) -> ConnectorClient:
         key = (self._app_id, service_url, audience or "")
         client = self._cache.get(key)
         if client is None:
             client = await self._inner.create(service_url, audience)
-            client.config.connection.timeout = self._timeout_s  # msrest waits 100 s
+            use_own_pool(client, self._executor, self._timeout_s)  # not the loop's 6 threads
             self._cache[key] = client
         return client
 
@@ -106,16 +112,17 @@ class _LazyUserTokenClient(UserTokenClient):
 class CachingAuthentication(BotFrameworkAuthentication):
     """Delegates to the configured authentication; caches connectors, defers token clients."""
 
-    def __init__(self, inner: BotFrameworkAuthentication, timeout_s: float = 20.0) -> None:
+    def __init__(self, inner: BotFrameworkAuthentication, timeout_s: float = 10.0) -> None:
         self._inner = inner
         self._timeout_s = timeout_s
         self.connector_clients: dict[ClientKey, ConnectorClient] = {}
+        self.executor = connector_pool()
 
     def _wrap(self, factory: ConnectorFactory | None, claims: ClaimsIdentity | None) -> Any:
         if factory is None:
             return None
         return _CachingConnectorFactory(
-            factory, self.connector_clients, _app_id(claims), self._timeout_s
+            factory, self.connector_clients, _app_id(claims), self._timeout_s, self.executor
         )
 
     async def authenticate_request(
@@ -145,6 +152,12 @@ class CachingAuthentication(BotFrameworkAuthentication):
 
     async def authenticate_channel_request(self, auth_header: str) -> ClaimsIdentity:
         return await self._inner.authenticate_channel_request(auth_header)
+
+
+def exc_reason(exc: BaseException) -> str:
+    """The first argument of a refusal, cut short (the SDK's reasons name claims, never tokens)."""
+    reason = exc.args[0] if exc.args else ""
+    return f"{type(exc).__name__}: {str(reason)[:120]}"
 
 
 class BadActivity(web.HTTPBadRequest):
@@ -216,9 +229,13 @@ KNOWN_ACTIVITY_TYPES = frozenset(
 
 
 class RakeAdapter(CloudAdapter):
-    def __init__(self, authentication: BotFrameworkAuthentication, timeout_s: float = 20.0) -> None:
+    def __init__(self, authentication: BotFrameworkAuthentication, timeout_s: float = 10.0) -> None:
         self.caching_authentication = CachingAuthentication(authentication, timeout_s)
         super().__init__(self.caching_authentication)
+
+    def close(self) -> None:
+        """Let the connector threads go (calls still on the wire end by their timeout)."""
+        self.caching_authentication.executor.shutdown(wait=False, cancel_futures=True)
 
     async def process(  # type: ignore[override]
         self, request: web.Request, bot: Bot, ws_response: Any = None
@@ -241,8 +258,16 @@ class RakeAdapter(CloudAdapter):
                 auth_header, activity, bot.on_turn
             )
         except PermissionError as exc:
+            log.warning("refused an activity: %s", exc_reason(exc))
             raise web.HTTPUnauthorized(
                 text=json.dumps({"error": "unauthorized"}), content_type="application/json"
+            ) from exc
+        except KeysUnavailable as exc:  # cannot check the token now; Bot Framework retries
+            log.warning("signing keys unavailable: the activity could not be checked")
+            raise web.HTTPServiceUnavailable(
+                text=json.dumps({"error": "signing keys unavailable"}),
+                content_type="application/json",
+                headers={"Retry-After": "10"},
             ) from exc
         if invoke_response is None:
             return web.Response(status=201)

@@ -12,12 +12,14 @@ from aiohttp import web
 from bot.adapter import RakeAdapter
 from bot.container import Container, build_container
 from bot.handler import RakeBot
+from bot.keys import SigningKeys
 from bot.logs import exception_summary
 from bot.outbox_worker import OutboxWorker
+from bot.perimeter import ACTIVITY_BODY, export_token_ok, install_perimeter
 from bot.proactive import Messenger
 from bot.scheduler import Scheduler
 from bot.services import Services
-from bot.settings import Settings
+from bot.settings import Environment, Settings
 from storage.db import Database
 from storage.migrate import current_revision, head_revision, upgrade
 
@@ -55,11 +57,7 @@ async def messages(request: web.Request) -> web.StreamResponse:
     services = request.app[SERVICES]
     allowed = services.settings.allowed_tenants
     if allowed:
-        try:
-            body = await request.json()  # aiohttp keeps the body: the adapter reads it again
-        except ValueError:
-            raise web.HTTPBadRequest(reason="the body is not JSON") from None
-        tenant = tenant_of(body)
+        tenant = tenant_of(request.get(ACTIVITY_BODY))  # parsed by the perimeter
         if tenant not in allowed:
             services.metrics.inc("rake_refused_tenant_total", "Activities from other tenants")
             log.warning("refused an activity from a tenant that is not allowed: %s", tenant)
@@ -141,6 +139,8 @@ async def json_errors(request: web.Request, handler: Any) -> web.StreamResponse:
 
 async def export_download(request: web.Request) -> web.StreamResponse:
     """A signed, short-lived export link (made for an expert in Teams; see bot.export_flow)."""
+    if not export_token_ok(request.match_info["token"]):
+        return web.json_response({"error": "no such link"}, status=404)
     made = await request.app[CONTAINER].exports.download(request.match_info["token"])
     if made is None:
         return web.json_response({"error": "the link is invalid or has expired"}, status=403)
@@ -164,9 +164,18 @@ async def export_download(request: web.Request) -> web.StreamResponse:
         path.unlink(missing_ok=True)
 
 
-def create_app(settings: Settings, db: Database | None = None) -> web.Application:
+def create_app(
+    settings: Settings, db: Database | None = None, *, signing_keys: SigningKeys | None = None
+) -> web.Application:
+    """``signing_keys`` is for tests (a local OpenID provider); the default is Bot Framework's."""
     app = web.Application(client_max_size=MAX_BODY_BYTES, middlewares=[json_errors])
-    container = build_container(settings, db)
+    install_perimeter(
+        app,
+        production=settings.environment is Environment.PRODUCTION,
+        max_body_bytes=MAX_BODY_BYTES,
+        messages_path="/api/messages",
+    )
+    container = build_container(settings, db, signing_keys)
     services, messenger = container.services, container.messenger
     worker, scheduler = container.worker, container.scheduler
     app[CONTAINER] = container
@@ -197,6 +206,7 @@ def create_app(settings: Settings, db: Database | None = None) -> web.Applicatio
         await worker.stop()  # releases claims not yet attempted
 
     async def on_cleanup(app: web.Application) -> None:
+        container.adapter.close()
         await services.db.dispose()
 
     app.on_startup.append(on_startup)

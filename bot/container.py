@@ -8,7 +8,6 @@ import logging
 from dataclasses import dataclass
 
 from botbuilder.core import TurnContext, UserState
-from botbuilder.integration.aiohttp import ConfigurationBotFrameworkAuthentication
 
 from bot.actions import ActionTable, build_actions
 from bot.acute import AcuteFlow
@@ -18,6 +17,7 @@ from bot.digest_flow import DigestFlow, Digests
 from bot.expert_flow import ExpertFlow
 from bot.export_flow import ExportFlow
 from bot.handler import RakeBot
+from bot.keys import RakeAuthentication, SigningKeys
 from bot.logs import exception_summary
 from bot.metrics import Metrics
 from bot.outbox_worker import OutboxWorker
@@ -43,9 +43,13 @@ log = logging.getLogger(__name__)
 
 
 def build_adapter(
-    settings: Settings, catalog: Catalog, default_lang: Lang, metrics: Metrics | None = None
+    settings: Settings,
+    catalog: Catalog,
+    default_lang: Lang,
+    metrics: Metrics | None = None,
+    signing_keys: SigningKeys | None = None,
 ) -> RakeAdapter:
-    auth = ConfigurationBotFrameworkAuthentication(settings.bot_framework_config())
+    auth = RakeAuthentication(settings.bot_framework_config(), signing_keys or SigningKeys())
     adapter = RakeAdapter(auth, settings.send_timeout_s)
     adapter.use(TurnLogger(metrics))
 
@@ -107,10 +111,16 @@ class Container:
         ]
 
 
-def build_container(settings: Settings, db: Database | None = None) -> Container:
+def build_container(
+    settings: Settings, db: Database | None = None, signing_keys: SigningKeys | None = None
+) -> Container:
     services = Services.build(settings, db)
     adapter = build_adapter(
-        settings, services.catalog, resolve_lang(services.county.languages[0]), services.metrics
+        settings,
+        services.catalog,
+        resolve_lang(services.county.languages[0]),
+        services.metrics,
+        signing_keys,
     )
     messenger = Messenger(adapter, services)
     worker = OutboxWorker(services, messenger, RateLimiter(settings.send_rate_per_second))

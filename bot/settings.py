@@ -72,7 +72,9 @@ class Settings(BaseSettings):
     )
     migrate_on_start: bool = Field(True, validation_alias=_alias("RAKE_MIGRATE_ON_START"))
     scheduler: bool = Field(True, validation_alias=_alias("RAKE_SCHEDULER"))
-    send_timeout_s: float = Field(20, gt=0, le=120, validation_alias=_alias("RAKE_SEND_TIMEOUT"))
+    # Each call to Teams (queue wait included): Teams gives up on a turn after 15 s, so a reply
+    # stalled on the connector must end before that.
+    send_timeout_s: float = Field(10, gt=0, le=14, validation_alias=_alias("RAKE_SEND_TIMEOUT"))
     # Teams allows 50 requests/s per app and tenant: with N replicas give each 50/N.
     send_rate_per_second: float = Field(50, gt=0, le=50, validation_alias=_alias("RAKE_SEND_RATE"))
     # Development only: extra expert / team-lead / admin AAD ids (the Playground's default user).
