@@ -33,6 +33,7 @@ def configure_logging(level: str, json_lines: bool) -> None:
     root.setLevel(level)
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
     logging.getLogger("msrest").setLevel(logging.WARNING)
+    logging.getLogger("aiosqlite").setLevel(logging.WARNING)  # SQL parameters (texts) at DEBUG
 
 
 def exception_summary(exc: BaseException) -> str:
