@@ -76,7 +76,7 @@ class SigningKeys:
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.url = metadata_url
-        self._timeout = aiohttp.ClientTimeout(total=timeout_s)
+        self._timeout_s = timeout_s
         self._max_age_s = max_age_s
         self._unknown_kid_every_s = unknown_kid_every_s
         self._retry_after_failure_s = retry_after_failure_s
@@ -118,7 +118,10 @@ class SigningKeys:
     async def _fetch(self) -> None:
         self.fetches += 1
         try:
-            async with aiohttp.ClientSession(timeout=self._timeout) as session:
+            async with (
+                asyncio.timeout(self._timeout_s),  # both requests together
+                aiohttp.ClientSession() as session,
+            ):
                 metadata = await _get_json(session, self.url)
                 keys = await _get_json(session, str(metadata["jwks_uri"]))
             parsed = {
