@@ -254,8 +254,8 @@ class HeaderPolicy:
 HEADER_POLICY = web.AppKey("header_policy", HeaderPolicy)
 RATE_LIMITS = web.AppKey("rate_limits", RateLimits)
 DEFAULT_RULES = (
-    RateRule("/metrics", per_second=1.0, burst=10),  # a scrape every few seconds is plenty
-    RateRule("/exports/", per_second=0.2, burst=5),  # an expert opening a few links
+    RateRule("/metrics", per_second=1.0, burst=20),  # a scrape every few seconds is plenty
+    RateRule("/exports/", per_second=0.2, burst=10),  # an expert opening a few links
 )
 
 

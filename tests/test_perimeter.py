@@ -184,13 +184,13 @@ async def test_production_adds_hsts_and_a_route_can_override_the_policy(
 
 # --- rate limits ------------------------------------------------------------------------------
 async def test_metrics_and_exports_are_rate_limited_per_client(bot: BotClient) -> None:
-    statuses = [(await bot.client.get("/metrics")).status for _ in range(12)]
-    assert statuses[:10] == [200] * 10 and statuses[10:] == [429, 429]
+    statuses = [(await bot.client.get("/metrics")).status for _ in range(22)]
+    assert statuses[:20] == [200] * 20 and statuses[20:] == [429, 429]
     refused = await bot.client.get("/metrics")
     assert refused.status == 429 and int(refused.headers["Retry-After"]) >= 1
     _check_headers(refused, production=False)
-    exports = [(await bot.client.get("/exports/abc.def")).status for _ in range(7)]
-    assert exports == [403] * 5 + [429, 429]
+    exports = [(await bot.client.get("/exports/abc.def")).status for _ in range(12)]
+    assert exports == [403] * 10 + [429, 429]
     assert (await bot.client.get("/healthz")).status == 200  # other routes are not limited
 
 
@@ -208,7 +208,7 @@ async def test_behind_the_ingress_the_last_forwarded_address_is_the_client(
                 return response.status
 
             # the client's own "1.1.1.1, …" prefixes do not make new buckets
-            spoofed = [await scrape(f"1.1.1.{n}, 10.0.0.7") for n in range(11)]
+            spoofed = [await scrape(f"1.1.1.{n}, 10.0.0.7") for n in range(21)]
             assert spoofed[-1] == 429
             assert await scrape("10.0.0.8") == 200  # another client
         finally:
