@@ -16,6 +16,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import math
 import re
 import time
@@ -27,6 +28,7 @@ from aiohttp import web
 
 from bot.adapter import KNOWN_ACTIVITY_TYPES
 
+log = logging.getLogger(__name__)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 MAX_JSON_DEPTH = 32
@@ -37,6 +39,8 @@ ACTIVITY_BODY = web.RequestKey("rake_activity_body", dict[str, Any])
 
 
 def _refuse(status: int, reason: str, headers: Mapping[str, str] | None = None) -> web.Response:
+    level = logging.INFO if status in (405, 429) else logging.WARNING  # probes, busy scrapers
+    log.log(level, "refused at the perimeter: %d %s", status, reason)  # our words, never input
     return web.json_response({"error": reason}, status=status, headers=headers)
 
 
