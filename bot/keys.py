@@ -124,13 +124,9 @@ class SigningKeys:
             ):
                 metadata = await _get_json(session, self.url)
                 keys = await _get_json(session, str(metadata["jwks_uri"]))
-            parsed = {
-                str(k["kid"]): SigningKey(
-                    RSAAlgorithm.from_jwk(json.dumps(k)), list(k.get("endorsements") or [])
-                )
-                for k in keys["keys"]
-                if isinstance(k, dict) and k.get("kid") and k.get("kty") == "RSA"
-            }
+            parsed = dict(filter(None, map(_parse_key, keys["keys"])))
+            if not parsed:
+                raise ValueError("no usable keys")
         except Exception as exc:  # unreachable, slow, not JSON, not keys: all the same here
             self._failed_at = self._clock()
             log.warning(
@@ -142,6 +138,20 @@ class SigningKeys:
         self._keys = parsed
         self._fetched_at = self._clock()
         self._failed_at = None
+
+
+def _parse_key(jwk: Any) -> tuple[str, SigningKey] | None:
+    """One RSA key of a JWKS, or None for anything else (one odd key does not spoil the set)."""
+    if not isinstance(jwk, dict) or not jwk.get("kid") or jwk.get("kty") != "RSA":
+        return None
+    try:
+        public_key = RSAAlgorithm.from_jwk(json.dumps(jwk))
+    except (ValueError, TypeError, KeyError, jwt.PyJWTError):
+        return None
+    endorsements = jwk.get("endorsements")
+    return str(jwk["kid"]), SigningKey(
+        public_key, [str(e) for e in endorsements] if isinstance(endorsements, list) else []
+    )
 
 
 async def _get_json(session: aiohttp.ClientSession, url: str) -> Any:

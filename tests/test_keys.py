@@ -154,3 +154,40 @@ async def test_unknown_key_ids_refresh_at_most_every_five_minutes_and_stale_keys
         assert keys.fetches == 3
     finally:
         await bot.client.close()
+
+
+async def test_odd_keys_in_the_set_are_skipped_and_an_empty_set_is_no_keys() -> None:
+    from aiohttp import web
+    from aiohttp.test_utils import TestServer
+
+    async with OpenIdProvider() as idp:
+        good = idp.key.public_key().public_numbers()
+        from tests.oidc import _b64
+
+        published: list[object] = [
+            "not a key",
+            {"kid": "ec", "kty": "EC", "crv": "P-256"},
+            {"kid": "broken", "kty": "RSA", "n": "!!", "e": "AQAB"},
+            {"kid": idp.kid, "kty": "RSA", "n": _b64(good.n), "e": _b64(good.e)},
+        ]
+
+        async def metadata(request: web.Request) -> web.Response:
+            return web.json_response({"jwks_uri": str(request.url.with_path("/keys"))})
+
+        async def keys(_request: web.Request) -> web.Response:
+            return web.json_response({"keys": published})
+
+        app = web.Application()
+        app.router.add_get("/meta", metadata)
+        app.router.add_get("/keys", keys)
+        server = TestServer(app, host="127.0.0.1")
+        await server.start_server()
+        try:
+            source = SigningKeys(str(server.make_url("/meta")))
+            assert (await source.get(idp.kid)).endorsements == []
+            published[:] = published[:3]  # only odd ones left: as good as none
+            empty = SigningKeys(str(server.make_url("/meta")))
+            with pytest.raises(Exception, match="no signing keys"):
+                await empty.get(idp.kid)
+        finally:
+            await server.close()
