@@ -9,6 +9,7 @@ from typing import Any
 from botbuilder.core import TurnContext
 from botbuilder.schema import Activity
 
+from bot import perimeter
 from cards.common import Card, Ctx, Mode
 
 
@@ -21,8 +22,7 @@ def channel_data(activity: Activity) -> dict[str, Any]:
 
 
 def user_id(activity: Activity) -> str:
-    sender = activity.from_property
-    return (sender.aad_object_id or sender.id) if sender else ""
+    return perimeter.user_id(activity)  # the Entra object id, never from.id
 
 
 def team_id(activity: Activity) -> str | None:

@@ -255,7 +255,7 @@ async def test_keys_not_endorsed_for_teams_are_refused(
 def test_the_production_default_is_bot_frameworks_metadata() -> None:
     """The metadata URL is a constructor argument for tests, not a setting anyone could point
     elsewhere in production."""
-    from bot.app import build_adapter
+    from bot.container import build_adapter
     from i18n import Catalog
 
     settings = make_settings(**PRODUCTION)
@@ -263,3 +263,21 @@ def test_the_production_default_is_bot_frameworks_metadata() -> None:
     inner = adapter.caching_authentication._inner
     assert inner.keys.url == "https://login.botframework.com/v1/.well-known/openidconfiguration"
     adapter.close()
+
+
+async def test_the_user_is_the_entra_object_id_never_the_channel_id(bot: BotClient) -> None:
+    """A conversationUpdate without from.aadObjectId is taken (Teams sends system events), but
+    nobody is remembered under the channel-specific from.id."""
+    from storage.models import ConversationRef
+
+    anonymous = a.bot_added_personal(bot.connector.url)
+    del anonymous["from"]["aadObjectId"]
+    assert (await bot.post(anonymous))[0] in (200, 201)
+    await bot.settle()
+    async with bot.db.sessions() as session:
+        assert await session.scalar(select(func.count()).select_from(ConversationRef)) == 0
+    assert (await bot.post(a.bot_added_personal(bot.connector.url)))[0] in (200, 201)
+    await bot.settle()
+    async with bot.db.sessions() as session:
+        owners = list(await session.scalars(select(ConversationRef.owner_id)))
+    assert owners == [a.WORKER_AAD]

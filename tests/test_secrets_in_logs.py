@@ -12,7 +12,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from bot.app import BOT
+from bot.app import CONTAINER
 from bot.keys import SigningKeys
 from bot.logs import JsonFormatter, configure_logging
 from storage.db import Database
@@ -85,7 +85,7 @@ async def _exercise(bot: BotClient, idp: OpenIdProvider, connector: FakeConnecto
         await bot.client.get("/metrics", headers=bearer("wrong-" + METRICS_TOKEN))
     ).status == 401
     assert (await bot.client.get("/metrics", headers=bearer(METRICS_TOKEN))).status == 200
-    link = bot.app[BOT].exports.signer.sign(
+    link = bot.app[CONTAINER].exports.signer.sign(
         {"u": "someone", "f": "csv", "a": "2026-01-01", "b": "2026-01-31", "l": "fi"}, 15
     )
     assert (await bot.client.get(f"/exports/{link}")).status == 403  # not an expert: audited
