@@ -12,6 +12,7 @@ import re
 import signal
 import subprocess
 import sys
+import time
 import uuid
 from typing import Any
 
@@ -52,7 +53,10 @@ def start(url: str, port: int, log: Any) -> subprocess.Popen[bytes]:
 
 
 async def ready(session: aiohttp.ClientSession, port: int, proc: Any) -> None:
-    for _ in range(200):
+    # Start-up (imports, migrations under the advisory lock) takes a few seconds; on a loaded
+    # 2-core machine three replicas starting together need far more: wait up to 90 s.
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
         if proc.poll() is not None:
             raise RuntimeError(f"replica on {port} exited with {proc.returncode}")
         try:
