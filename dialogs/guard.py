@@ -1,23 +1,41 @@
 """Client-identifier guard: finds what could identify a person in a free text.
 
-Runs on every free-text field before anything is stored (drafts included). It finds Finnish personal
-identity codes (format, date and checksum, all century signs including the 2023 additions), phone
-numbers, e-mail addresses, street addresses and first+last names from a shipped name list. It also
-spots texts that read as a grievance about one client's care (SHL 48 §), which belong to the
-statutory grievance notice, not to a social report.
+Runs on every free text before anything is stored (drafts included). One normalisation step
+(dialogs.guard_text) comes first; then the detectors: Finnish personal identity codes (real ones
+and ones that only look like one — a mistyped code still identifies), phone numbers (Finnish and
+international), e-mail (also spelled out: "(at)", "piste"), street addresses in any inflected
+form and postcode + post office, person names in any inflected form (dialogs.guard_names), car
+plates, customer/case/Kela numbers after their keyword, and IBANs. What they find *blocks*: the
+dialog refuses the text.
+
+Apart from them a text may read as a grievance about one client's care (SHL 48 §): that is a
+*notice*, a question to the worker, never a block.
+
+`check(text, places)` is the API: `places` are the county's own place names (an allow-context:
+"Salossa" is a town there, not Mr Salo). `findings(text)` is the older list-of-kinds API.
 """
 
 from __future__ import annotations
 
-import itertools
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
 from enum import StrEnum
-from functools import cache
-from pathlib import Path
 
-_DATA = Path(__file__).parent / "data"
+from dialogs.guard_address import address_spans
+from dialogs.guard_ids import (
+    email_spans,
+    hetu_spans,
+    iban_spans,
+    is_valid_hetu,
+    number_spans,
+    phone_spans,
+    plate_spans,
+)
+from dialogs.guard_names import name_spans
+from dialogs.guard_text import normalise
+
+__all__ = ["Finding", "Hit", "Verdict", "check", "check_texts", "findings", "is_valid_hetu"]
 
 
 class Finding(StrEnum):
@@ -26,113 +44,113 @@ class Finding(StrEnum):
     EMAIL = "email"
     ADDRESS = "address"
     NAME = "name"
+    PLATE = "plate"
+    CUSTOMER_NUMBER = "customer_number"
+    IBAN = "iban"
     GRIEVANCE = "grievance"
+
+
+IDENTIFIERS = tuple(f for f in Finding if f is not Finding.GRIEVANCE)
 
 
 @dataclass(frozen=True)
 class Hit:
     finding: Finding
-    start: int
+    start: int  # positions in the normalised text
     end: int
 
 
-# --- personal identity code (henkilötunnus) -------------------------------------------------
-_CHECK_CHARS = "0123456789ABCDEFHJKLMNPRSTUVWXY"
-# 1800s: +; 1900s: - and (since 2023) Y X W V U; 2000s: A and (since 2023) B C D E F.
-_CENTURY = {"+": 1800, "-": 1900, "Y": 1900, "X": 1900, "W": 1900, "V": 1900, "U": 1900}
-_CENTURY.update({c: 2000 for c in "ABCDEF"})
-_HETU_RE = re.compile(
-    r"(?<![0-9A-Za-z])(\d{2})(\d{2})(\d{2})([-+A-FU-Y])(\d{3})([0-9A-Y])(?![0-9A-Za-z])"
-)
+@dataclass(frozen=True)
+class Verdict:
+    blocks: tuple[Finding, ...]  # identifier kinds: the text must not be stored
+    notices: tuple[Finding, ...]  # the grievance question: the worker may go on
+    hits: tuple[Hit, ...]
 
+    @property
+    def blocked(self) -> bool:
+        return bool(self.blocks)
 
-def is_valid_hetu(code: str) -> bool:
-    match = _HETU_RE.fullmatch(code.strip().upper())
-    return match is not None and _hetu_ok(match)
+    def as_json(self) -> dict[str, list[str]]:
+        return {"blocks": [f.value for f in self.blocks], "notices": [f.value for f in self.notices]}
 
-
-def _hetu_ok(match: re.Match[str]) -> bool:
-    dd, mm, yy, sign, serial, check = match.groups()
-    century = _CENTURY.get(sign.upper())
-    if century is None or serial == "000" or int(serial) == 1:
-        return False
-    try:
-        date(century + int(yy), int(mm), int(dd))
-    except ValueError:
-        return False
-    return _CHECK_CHARS[int(dd + mm + yy + serial) % 31] == check.upper()
-
-
-# --- contact details ------------------------------------------------------------------------
-_EMAIL_RE = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}")
-# Finnish numbers: +358 / 00358 / a leading 0, then 6-10 more digits with optional spaces/dashes.
-_PHONE_RE = re.compile(
-    r"(?<![\w+])(?:\+|00)358[\s\-]?\(?0?\)?[\s\-]?\d(?:[\s\-]?\d){5,9}(?!\d)"
-    r"|(?<![\w/])(?<!\d[.,])0\d{1,2}[\s\-]?\d(?:[\s\-]?\d){4,7}(?!\d|[.,/]\d)"
-)
-_STREET_SUFFIX = (
-    "katu|tie|kuja|polku|väylä|raitti|ranta|rinne|kaari|piha|aukio|tori|puistikko|katu|"
-    "gatan|gata|vägen|väg|gränd|stigen|street|road|avenue|lane"
-)
-_ADDRESS_RE = re.compile(
-    rf"\b[A-ZÅÄÖ][a-zåäöé\-]*(?:{_STREET_SUFFIX})\s+\d{{1,4}}\s?[a-zA-Z]?"
-    r"(?:\s*(?:[A-Z]\s*\d{1,3}|as\.?\s*\d{1,3}|bst\.?\s*\d{1,3}))?",
-)
 
 # --- grievance about one client's care (SHL 48 §) -------------------------------------------
+# One client, singular and pointed at ("asiakkaani", "tämä asiakas", "min klient"); plural and
+# general wording ("asiakkaamme", "asiakkaat", "yksittäisen asiakkaan") is how phenomena are told.
 _GRIEVANCE_RE = re.compile(
-    r"\b(asiakkaani|asiakkaamme|asiakkaallani|asiakkaaltani|asiakastani|tämä asiakas|"
-    r"kyseinen asiakas|yksittäisen asiakkaan|epäkohtailmoitu\w*|"
-    r"min klient|vår klient|denna klient|my client|this client|this patient)\b",
+    r"\b(?:asiakkaani|asiakastani|asiakkaallani|asiakkaaltani|asiakkaalleni|asiakkaassani|"
+    r"tämä asiakas|tämän asiakkaan|tätä asiakasta|tälle asiakkaalle|kyseinen asiakas|"
+    r"kyseisen asiakkaan|kyseistä asiakasta|kyseiselle asiakkaalle|potilaani|"
+    r"min klient|vår klient|denna klient|den här klienten|min patient|"
+    r"my client|this client|this patient|my patient)\b",
     re.IGNORECASE,
+)
+_NEGATED = re.compile(
+    r"\b(?:ei|eivät|eikä|en|emme|inte|ej|not|no)\b(?:\s+\w+){0,3}\s*$", re.IGNORECASE
 )
 
 
-@cache
-def _names() -> tuple[frozenset[str], frozenset[str]]:
-    def read(name: str) -> frozenset[str]:
-        lines = (_DATA / name).read_text(encoding="utf-8").splitlines()
-        return frozenset(
-            line.strip().casefold() for line in lines if line.strip() and not line.startswith("#")
-        )
-
-    return read("first_names.txt"), read("surnames.txt")
-
-
-_WORD_RE = re.compile(r"[A-ZÅÄÖ][a-zåäöé]+(?:-[A-ZÅÄÖ][a-zåäöé]+)?")
-
-
-def _name_hits(text: str) -> list[Hit]:
-    first, last = _names()
-    words = list(_WORD_RE.finditer(text))
+def _grievance(text: str) -> list[Hit]:
     hits = []
-    for current, following in itertools.pairwise(words):
-        between = text[current.end() : following.start()]
-        if between.strip():
-            continue
-        if current.group().casefold() in first and following.group().casefold() in last:
-            hits.append(Hit(Finding.NAME, current.start(), following.end()))
+    for m in _GRIEVANCE_RE.finditer(text):
+        if _NEGATED.search(text, max(0, m.start() - 40), m.start()) is None:
+            hits.append(Hit(Finding.GRIEVANCE, m.start(), m.end()))
     return hits
 
 
-def scan(text: str) -> list[Hit]:
-    """Every identifier found in text, in order of position."""
-    if not text:
-        return []
+def _overlaps(span: tuple[int, int], taken: list[tuple[int, int]]) -> bool:
+    return any(s < span[1] and span[0] < e for s, e in taken)
+
+
+def _scan(text: str, places: Iterable[str]) -> list[Hit]:
+    places = tuple(places)
     hits: list[Hit] = []
-    hits += [Hit(Finding.HETU, m.start(), m.end()) for m in _HETU_RE.finditer(text) if _hetu_ok(m)]
-    hits += [Hit(Finding.EMAIL, m.start(), m.end()) for m in _EMAIL_RE.finditer(text)]
-    email_spans = [(h.start, h.end) for h in hits if h.finding is Finding.EMAIL]
-    for m in _PHONE_RE.finditer(text):
-        if not any(s <= m.start() < e for s, e in email_spans):
-            hits.append(Hit(Finding.PHONE, m.start(), m.end()))
-    hits += [Hit(Finding.ADDRESS, m.start(), m.end()) for m in _ADDRESS_RE.finditer(text)]
-    hits += _name_hits(text)
-    hits += [Hit(Finding.GRIEVANCE, m.start(), m.end()) for m in _GRIEVANCE_RE.finditer(text)]
-    return sorted(hits, key=lambda h: h.start)
+    strong: list[tuple[int, int]] = []  # spans that a weaker detector must not re-read
+    for finding, spans in (
+        (Finding.HETU, hetu_spans(text)),
+        (Finding.IBAN, iban_spans(text)),
+        (Finding.EMAIL, email_spans(text)),
+        (Finding.CUSTOMER_NUMBER, number_spans(text)),
+    ):
+        for span in spans:
+            hits.append(Hit(finding, *span))
+            strong.append(span)
+    for finding, spans in (
+        (Finding.PHONE, phone_spans(text)),
+        (Finding.PLATE, plate_spans(text)),
+        (Finding.ADDRESS, address_spans(text, places)),
+        (Finding.NAME, name_spans(text, places)),
+    ):
+        for span in spans:
+            if not _overlaps(span, strong):
+                hits.append(Hit(finding, *span))
+    return hits + _grievance(text)
 
 
-def findings(text: str) -> list[Finding]:
-    """The kinds found in text, each once, identifiers before the grievance pointer."""
-    kinds = list(dict.fromkeys(h.finding for h in scan(text)))
-    return sorted(kinds, key=lambda k: k is Finding.GRIEVANCE)
+def check(text: str, places: Iterable[str] = ()) -> Verdict:
+    """What the guard finds in text; places are the county's place names (an allow-context)."""
+    if not text or not text.strip():
+        return Verdict((), (), ())
+    hits = sorted(_scan(normalise(text), places), key=lambda h: h.start)
+    kinds = set(h.finding for h in hits)
+    return Verdict(
+        blocks=tuple(f for f in IDENTIFIERS if f in kinds),
+        notices=(Finding.GRIEVANCE,) if Finding.GRIEVANCE in kinds else (),
+        hits=tuple(hits),
+    )
+
+
+def check_texts(texts: list[str], places: Iterable[str] = ()) -> list[dict[str, list[str]]]:
+    """The `python -m bot check-text` contract: one {"blocks", "notices"} per text, in order."""
+    return [check(text, places).as_json() for text in texts]
+
+
+def scan(text: str) -> list[Hit]:
+    """Every hit, in order of position (positions in the normalised text)."""
+    return list(check(text).hits)
+
+
+def findings(text: str, places: Iterable[str] = ()) -> list[Finding]:
+    """The kinds found in text, each once, identifiers before the grievance notice."""
+    verdict = check(text, places)
+    return [*verdict.blocks, *verdict.notices]

@@ -1,0 +1,97 @@
+"""Street addresses: a street name in any inflected form + a house number, and postcode + town.
+
+A street is a word ending in a Finnish street word in any case form ("Hämeenkadulla",
+"Pihlajakaarteessa", "Mannerheimintiellä"), a Swedish one ("Norra strandgatan", "Vasavägen",
+"Esplanaden") or an English one, followed by a house number; or any capitalised word followed by a
+house number with a staircase letter and a flat ("Vanha Talvitie 12 B 34", "… 5 as. 7"). A word
+that is a place ("Lappeenranta 9") or a number followed by a unit ("Koskikatu 3 kertaa") is not an
+address. A postcode followed by its post office ("00100 Helsinki", "20100 TURKU") is an address
+signal on its own.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from functools import cache
+from pathlib import Path
+
+from dialogs.guard_morph import name_forms
+from dialogs.guard_names import PLACE, place_forms, tables
+
+_DATA = Path(__file__).parent / "data"
+_FI_STREET = (
+    "katu tie kuja polku väylä raitti reitti ranta rinne kaari kaarre piha aukio tori puistikko "
+    "puisto kulma portti kierto kehä rivi bulevardi esplanadi kaarto lenkki sola linja tanhua "
+    "mäki niitty laakso lehto harju kallio puistotie valtatie maantie umpikuja kuja"
+).split()
+_SV_STREET = (
+    "gata gatan gatans väg vägen vägens gränd gränden stig stigen strand stranden esplanad "
+    "esplanaden allé allén torg torget backe backen kaj kajen plan platsen parken ringen leden "
+    "slingan gången"
+).split()
+_EN_STREET = "street road avenue lane st rd".split()
+_NUMBER_AFTER = re.compile(
+    r" (\d{1,4}[a-zA-Z]?(?:-\d{1,4})?)(?=$|[\s,.;:)!?])"
+    r"(?: ?(?:[A-Ha-h]\b ?\d{0,3}|(?:as|asunto|lgh|bst|lägenhet|apt|flat)\.? ?\d{1,4}))?"
+)
+_UNIT = re.compile(
+    r" ?(?:%|€|e\b|§|kertaa|kerran|kpl|euro\w*|vuo\w*|v\b|päiv\w*|pv|vrk|viik\w*|vk|kk|kuuk\w*|"
+    r"h\b|min\w*|tunt\w*|hen\w*|hlö\w*|asiak\w*|km|m\b|pros\w*|las\w*|perhe\w*|kpl|st\b|"
+    r"gånger|dagar|år|procent|personer|kr|times|days|years|percent|people)",
+    re.IGNORECASE,
+)
+_STAIR_FLAT = re.compile(
+    r"([A-ZÅÄÖ][^\W\d_]{2,}) (\d{1,4}[a-z]?) ?(?:[A-H] ?\d{1,3}|(?:as|asunto|lgh|bst)\.? ?\d{1,4})\b"
+)
+_POSTCODE = re.compile(r"(?<![\d\w])(?:FI-)?(\d{5}) ([A-ZÅÄÖ][^\W\d_]+(?:[ \-][A-ZÅÄÖ][^\W\d_]+)?)")
+_WORD_BEFORE = re.compile(r"([^\W\d_]+(?:-[^\W\d_]+)*)$")
+
+
+@cache
+def _street_forms() -> frozenset[str]:
+    forms: set[str] = set()
+    for word in _FI_STREET:
+        forms |= name_forms(word)
+    forms |= set(_SV_STREET) | set(_EN_STREET)
+    forms |= {"taival", "taipaleella", "taipaleen", "taipaleelle", "penger", "penkereellä"}
+    return frozenset(forms)
+
+
+@cache
+def _offices() -> frozenset[str]:
+    names: set[str] = set()
+    for line in (_DATA / "postcodes.txt").read_text(encoding="utf-8").splitlines():
+        if line and not line.startswith("#"):
+            names |= {n.casefold() for n in line.split(" ", 1)[1].split("|")}
+    return frozenset(names)
+
+
+def _is_street(word: str, extra: frozenset[str]) -> bool:
+    low = word.casefold()
+    forms = _street_forms()
+    t = tables()
+    if t.index.get(low, 0) & PLACE or low in extra:
+        return False
+    if low in forms:
+        return word[0].isupper()  # "Bulevardi 10", not "rannalla 3"
+    return any(low[-k:] in forms for k in range(2, min(len(low) - 2, 14) + 1))
+
+
+def address_spans(text: str, places: Iterable[str] = ()) -> Iterator[tuple[int, int]]:
+    extra = place_forms(frozenset(places)) if places else frozenset()
+    for m in _NUMBER_AFTER.finditer(text):
+        word = _WORD_BEFORE.search(text, max(0, m.start() - 48), m.start())
+        if word is None or _UNIT.match(text, m.end(1)):
+            continue
+        if _is_street(word.group(1), extra):
+            yield word.start(), m.end()
+    for m in _STAIR_FLAT.finditer(text):
+        low = m.group(1).casefold()
+        if not tables().index.get(low, 0) & PLACE and low not in extra:
+            yield m.span()
+    offices = _offices()
+    for m in _POSTCODE.finditer(text):
+        town = m.group(2).casefold()
+        if town in offices or town.split()[0] in offices or town.split("-")[0] in offices:
+            yield m.span()

@@ -1,0 +1,239 @@
+"""Person names in free text: listed names in any inflected form, and names by their context.
+
+Rules (a hit is the span of the name):
+- a first name next to a surname, in either order, any case ("Matti Virtaselle", "virtasen matti",
+  "MATTI VIRTANEN"), "Sukunimi, Etunimi", double names ("Anna-Maija Korhonen-Laine");
+- a listed first name or surname next to a capitalised word that is not a place or an organisation
+  (names outside the list: "Pirkko Hämäläinen-Smith", "Sinikka Järvinen");
+- a surname on its own when the form is not also an ordinary word ("Korhoselle", "virtasesta"),
+  or when it is capitalised inside a sentence ("kävin Laineen kanssa"); a first name on its own
+  when it is capitalised inside a sentence and not an ordinary word;
+- a title or kinship word before a capitalised word ("rouva Nieminen", "fru Lindqvist", "äiti
+  Anna", "familjen Andersson") and a name before a family word ("Virtasen perhe");
+- initials before a surname or a capitalised word ("M. Virtanen", "A-M. Korhonen").
+A word that is a place (the municipalities, and the county's own place names given as an
+allow-context) does not count as a name on its own: "Salossa", "Lahden kaupunki", a list of
+municipalities one per line. Two names in a pair still block ("Matti Lahti").
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from dialogs.guard_morph import name_forms, readings
+
+_DATA = Path(__file__).parent / "data"
+FIRST, LAST, PLACE = 1, 2, 4
+_TOKEN = re.compile(r"[^\W\d_]+(?:['’\-][^\W\d_]+)*")
+_SENTENCE_END = frozenset(".!?:;\n\"'([{•*-–>»«")
+_TITLES = frozenset(
+    "rouva rva herra hra neiti nti tohtori tri fru herr hr fröken frk mr mrs ms miss dr "
+    "mister madame".split()
+)
+_KIN = frozenset(
+    "äiti äidin äidille äidiltä äitiä isä isän isälle isältä isää poika pojan pojalle tytär "
+    "tyttären tyttärelle veli veljen veljelle sisko siskon siskolle sisar sisaren mummo mummon "
+    "mummi mummin vaari vaarin ukki ukin isoäiti isoäidin isoisä isoisän vaimo vaimon mies "
+    "miehen puoliso puolison avopuoliso avopuolison perhe perheen perheelle perheessä perheestä "
+    "lapsi lapsen lapselle asiakas asiakkaan asiakkaalle "
+    "mamma pappa mor far mormor morfar farmor farfar dotter dottern son sonen bror brodern "
+    "syster systern hustru hustrun make maken familjen familj klienten "
+    "mother father son daughter brother sister wife husband family mrs".split()
+)
+_FAMILY_AFTER = frozenset(
+    "perhe perheen perheelle perheessä perheestä perhettä äiti isä lapset lapsi lapsia "
+    "vanhemmat poika tytär veli sisko vaimo mies puoliso familj familjen barn mamma pappa "
+    "family".split()
+)
+# capitalised words that are never a person here (organisations, services, countries, months)
+_NOT_NAMES = frozenset(
+    "kela kelan kelalle kelalta kelassa kelasta kelaan thl hyte stm avi valvira ely sote hus "
+    "teams webropol omaolo suomi suomen suomessa suomeen ruotsi ruotsin venäjä viro ukraina "
+    "eu yk fpa finland sverige januari helsingin kaupunki kunta hyvinvointialue".split()
+)
+
+
+@dataclass(frozen=True)
+class _Tables:
+    index: dict[str, int]
+    common: frozenset[str]
+
+
+def _read(name: str) -> list[str]:
+    lines = (_DATA / name).read_text(encoding="utf-8").splitlines()
+    return [line.strip() for line in lines if line.strip() and not line.startswith("#")]
+
+
+@cache
+def tables() -> _Tables:
+    """The form table (inflected form -> FIRST|LAST|PLACE), built once per process."""
+    index: dict[str, int] = {}
+    for flag, names in (
+        (FIRST, _read("first_names.txt")),
+        (LAST, _read("surnames.txt")),
+        (PLACE, _read("places.txt")),
+    ):
+        for name in names:
+            if name.casefold() in _NOT_NAMES:
+                continue
+            for form in name_forms(name):
+                index[form] = index.get(form, 0) | flag
+    return _Tables(index, frozenset(_read("common_forms.txt")))
+
+
+@cache
+def place_forms(places: frozenset[str]) -> frozenset[str]:
+    """Every inflected form of the given place names (a county's allow-context)."""
+    out: set[str] = set()
+    for place in places:
+        for part in place.replace("-", " ").split() + [place]:
+            out |= name_forms(part)
+    return frozenset(out)
+
+
+@dataclass
+class _Tok:
+    start: int
+    end: int
+    text: str
+    flags: int
+    common: bool
+    cap: bool
+    initial: bool  # first word of a sentence or a line
+    gap: str  # text between the previous token and this one
+
+    @property
+    def name(self) -> bool:
+        return bool(self.flags & (FIRST | LAST))
+
+    @property
+    def place(self) -> bool:
+        return bool(self.flags & PLACE)
+
+    @property
+    def distinct(self) -> bool:
+        """A listed name in a form that is neither an ordinary word nor a place."""
+        return self.name and not self.common and not self.place
+
+    @property
+    def unknown_cap(self) -> bool:
+        """A capitalised word that could be a name outside the lists."""
+        low = self.text.casefold()
+        return (
+            self.cap
+            and not self.initial
+            and not self.flags
+            and len(self.text) >= 3
+            and not (self.text.isupper() and len(self.text) <= 5)
+            and low not in _NOT_NAMES
+            and low not in _TITLES
+        )
+
+
+def _lookup(low: str, t: _Tables) -> tuple[int, bool]:
+    flags, common = 0, False
+    for reading in readings(low):
+        flags |= t.index.get(reading, 0)
+        common = common or reading in t.common
+    if not flags and "-" in low:  # double names: every part a name, the last one inflected
+        parts = low.split("-")
+        part_flags = [_lookup(p, t)[0] for p in parts]
+        if all(f & (FIRST | LAST) for f in part_flags):
+            flags = part_flags[-1] & (FIRST | LAST) or part_flags[0]
+    return flags, common
+
+
+def _tokens(text: str, places: frozenset[str]) -> list[_Tok]:
+    t = tables()
+    extra = place_forms(places) if places else frozenset()
+    out: list[_Tok] = []
+    previous_end = 0
+    for m in _TOKEN.finditer(text):
+        word = m.group()
+        low = word.casefold()
+        flags, common = _lookup(low, t)
+        if low in _NOT_NAMES:
+            flags, common = 0, True
+        if extra and any(r in extra for r in readings(low)):
+            flags |= PLACE
+        gap = text[previous_end : m.start()]
+        k = m.start() - 1
+        while k >= 0 and text[k] == " ":
+            k -= 1
+        initial = k < 0 or text[k] in _SENTENCE_END or text[k].isdigit()
+        out.append(_Tok(m.start(), m.end(), word, flags, common, word[0].isupper(), initial, gap))
+        previous_end = m.end()
+    return out
+
+
+def _pair(a: _Tok, b: _Tok) -> bool:
+    """Two adjacent words that together read as a person's name."""
+    if b.gap not in (" ", ", "):
+        return False
+    fa, fb = a.flags, b.flags
+    listed = (fa & FIRST and fb & LAST) or (fa & LAST and fb & FIRST)
+    if b.gap == ", ":  # "Virtanen, Matti" (surname first) only; lists of places are not names
+        return bool(fa & LAST and fb & FIRST and a.cap and b.cap and not (a.place or b.place))
+    if listed:
+        if a.place and b.place:
+            return False  # "Kaarina Salo" reads as two places more often than as a person
+        strong = a.cap + b.cap + (not a.common) + (not b.common)
+        return strong >= 3 or (a.cap and b.cap)
+    if fa & FIRST and not (a.initial and a.common) and b.unknown_cap:
+        return a.cap and not a.place  # "Pirkko Hämäläinen-Smith"
+    if a.cap and not a.flags and not a.initial and len(a.text) >= 3 and fb & LAST:
+        return b.cap and not b.place and a.text.casefold() not in _NOT_NAMES  # "Sinikka Järvinen"
+    return False
+
+
+def _alone(tok: _Tok, previous: _Tok | None, following: _Tok | None) -> bool:
+    """A single word that is a name even without a neighbour."""
+    if tok.place or not tok.name:
+        return False
+    if tok.flags & LAST and not tok.common:
+        return True  # "Korhoselle", "virtasesta"
+    if tok.cap and not tok.text.isupper() and (not tok.initial or not tok.common):
+        return True  # "Pirkko kertoi", and "kävin Laineen kanssa" inside a sentence
+    return False
+
+
+def _context(tok: _Tok, previous: _Tok | None, following: _Tok | None) -> bool:
+    """A capitalised word after a title or kinship word, a name before a family word."""
+    if previous is not None and tok.gap == " " and tok.cap:
+        word = previous.text.casefold().rstrip(".")
+        if word in _TITLES and tok.text.casefold() not in _NOT_NAMES:
+            return True
+        if word in _KIN and (tok.name or tok.unknown_cap) and not tok.place:
+            return True
+    if following is not None and following.gap == " " and tok.name and not tok.place:
+        if following.text.casefold() in _FAMILY_AFTER and (tok.cap or tok.distinct):
+            return True
+    return False
+
+
+_INITIALS = re.compile(r"(?<![\w.])(?:[A-ZÅÄÖ](?:-[A-ZÅÄÖ])?\. ?){1,3}(?=[A-ZÅÄÖ][^\W\d_]{2,})")
+
+
+def name_spans(text: str, places: Iterable[str] = ()) -> Iterator[tuple[int, int]]:
+    allowed = frozenset(places)
+    toks = _tokens(text, allowed)
+    by_start = {tok.start: i for i, tok in enumerate(toks)}
+    for i, tok in enumerate(toks):
+        previous = toks[i - 1] if i else None
+        following = toks[i + 1] if i + 1 < len(toks) else None
+        if previous is not None and _pair(previous, tok):
+            yield previous.start, tok.end
+        elif _alone(tok, previous, following) or _context(tok, previous, following):
+            yield tok.start, tok.end
+    for m in _INITIALS.finditer(text):
+        i = by_start.get(m.end())
+        if i is None:
+            continue
+        tok = toks[i]
+        if (tok.flags & LAST or tok.unknown_cap or not tok.flags) and not tok.place:
+            if tok.text.casefold() not in _NOT_NAMES:
+                yield m.start(), tok.end
