@@ -91,7 +91,10 @@ _NEGATED = re.compile(
 
 
 def _grievance(text: str) -> list[Hit]:
-    hits = []
+    hits: list[Hit] = []
+    low = text.casefold()
+    if not any(w in low for w in ("asiak", "klient", "client", "patient", "potila")):
+        return hits
     for m in _GRIEVANCE_RE.finditer(text):
         if _NEGATED.search(text, max(0, m.start() - 40), m.start()) is None:
             hits.append(Hit(Finding.GRIEVANCE, m.start(), m.end()))

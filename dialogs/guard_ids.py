@@ -68,7 +68,7 @@ def hetu_spans(text: str) -> Iterator[Span]:
 _GROUP = re.compile(r"\+?\d+")
 _SEP = re.compile(r" ?[-./]? ?| ?\(? ?| ?\) ?")
 _PHONE_WORD = re.compile(
-    r"\b(?:puh|puhelin\w*|p|gsm|tel|telefon\w*|mob\w*|phone|soita\w*|ring\w*)\W{0,3}$",
+    r"\b(?:puh|puhelin\w*|p|gsm|tel|telefon\w*|mob\w*|phone|soita\w*|ring\w*)[^\w\n]{0,3}",
     re.IGNORECASE,
 )
 _DATE_SHAPE = re.compile(r"\d{1,2}[.\-/]\d{1,2}[.\-/](?:\d{2}|\d{4})")
@@ -86,12 +86,13 @@ def _phone_ok(digits: str, plus: bool, keyword: bool) -> bool:
 def phone_spans(text: str) -> Iterator[Span]:
     """Finnish and international numbers with spaces, dashes, dots, slashes or parentheses."""
     groups = list(_GROUP.finditer(text))
+    after_keyword = {m.end() for m in _PHONE_WORD.finditer(text)} if groups else set()
     i = 0
     while i < len(groups):
         start = groups[i]
         opener = text[max(0, start.start() - 2) : start.start()].endswith("(")
         begin = start.start() - (1 if opener and text[start.start() - 1] == "(" else 0)
-        keyword = _PHONE_WORD.search(text, max(0, begin - 16), begin) is not None
+        keyword = begin in after_keyword
         plus = start.group().startswith("+")
         digits = start.group().lstrip("+")
         best = -1
@@ -147,7 +148,7 @@ def email_spans(text: str) -> Iterator[Span]:
 _PLATE = re.compile(r"(?<![\w\-])([A-ZÅÄÖ]{2,3})-(\d{1,3})(?![\w\-])", re.IGNORECASE)
 _PLATE_GLUED = re.compile(r"(?<![\w\-])([A-ZÅÄÖ]{3})(\d{3})(?![\w\-])")
 _PLATE_WORD = re.compile(
-    r"(?:rekisteri\w*|rek\.? ?(?:nro|no|numero)|rekkari\w*|registrerings\w*|reg\.? ?nr|"
+    r"\b(?:rekisteri\w*|rek\.? ?(?:nro|no|numero)|rekkari\w*|registrerings\w*|reg\.? ?nr|"
     r"licen[cs]e plate|plate|auto\w*|bil\w*) ?:? ?([A-ZÅÄÖ]{2,3}) ?(\d{1,3})(?![\w\-])",
     re.IGNORECASE,
 )
@@ -174,20 +175,32 @@ def plate_spans(text: str) -> Iterator[Span]:
 
 # --- customer, case and Kela numbers (with their keyword) -----------------------------------
 _NUMBER_WORD = re.compile(
-    r"(?:asiakas|asiakkuus|asia|asiakirja|tapaus|hakemus|päätös|potilas|etuus|vakuutus|laskun?|"
-    r"viite|kela|kelan|kund|klient|ärende|diarie|fpa|försäkrings|referens|customer|client|case|"
-    r"patient|reference)[\-: ]?(?:numero|nro|no|nr|tunnus|id|nummer|number)\w*"
-    r"|\b(?:dnro|dno|dnr|diaarinro|diaarinumero\w*)\b",
+    r"(?:numero|nro|nr|no|tunnus|id|nummer|number)\w*|\bd(?:nro|no|nr|iaarinro|iaarinumero)\w*",
     re.IGNORECASE,
 )
-_ID_VALUE = re.compile(r"[:#=\s]*(?:(?:on|oli|är|is|was|nro|no)\s+)?([A-Z]{0,4}[\-]?\d[\d\-/ ]{2,20}\d)")
+_NUMBER_PREFIX = re.compile(
+    r"(?:asiakas|asiakkuus|asia|asiakirja|tapaus|hakemus|päätös|potilas|etuus|vakuutus|laskun?|"
+    r"viite|kela|kelan|kund|klient|ärende|diarie|fpa|försäkrings|referens|customer|client|case|"
+    r"patient|reference)[\-: ]?$",
+    re.IGNORECASE,
+)
+_ID_VALUE = re.compile(
+    r"[:#=\s]*(?:(?:on|oli|är|is|was|nro|no)\s+)?([A-Z]{0,4}-?\d[\d\-/ ]{2,20}\d)", re.IGNORECASE
+)
 
 
 def number_spans(text: str) -> Iterator[Span]:
     for m in _NUMBER_WORD.finditer(text):
+        if not m.group().casefold().startswith("d"):
+            prefix = _NUMBER_PREFIX.search(text, max(0, m.start() - 16), m.start())
+            if prefix is None:
+                continue
+            start = prefix.start()
+        else:
+            start = m.start()
         value = _ID_VALUE.match(text, m.end())
         if value is not None and sum(c.isdigit() for c in value.group(1)) >= 4:
-            yield m.start(), value.end()
+            yield start, value.end()
 
 
 # --- IBAN -----------------------------------------------------------------------------------

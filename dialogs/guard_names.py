@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from dialogs.guard_morph import name_forms, readings
@@ -134,32 +134,35 @@ class _Tok:
         )
 
 
-def _lookup(low: str, t: _Tables) -> tuple[int, bool]:
+@lru_cache(maxsize=1 << 16)
+def _lookup(low: str) -> tuple[int, bool]:
+    t = tables()
     flags, common = 0, False
     for reading in readings(low):
         flags |= t.index.get(reading, 0)
         common = common or reading in t.common
     if not flags and "-" in low:  # double names: every part a name, the last one inflected
         parts = low.split("-")
-        part_flags = [_lookup(p, t)[0] for p in parts]
+        part_flags = [_lookup(p)[0] for p in parts]
         if all(f & (FIRST | LAST) for f in part_flags):
             flags = part_flags[-1] & (FIRST | LAST) or part_flags[0]
     return flags, common
 
 
 def _tokens(text: str, places: frozenset[str]) -> list[_Tok]:
-    t = tables()
     extra = place_forms(places) if places else frozenset()
     out: list[_Tok] = []
     previous_end = 0
     for m in _TOKEN.finditer(text):
         word = m.group()
         low = word.casefold()
-        flags, common = _lookup(low, t)
+        flags, common = _lookup(low)
         if low in _NOT_NAMES:
             flags, common = 0, True
         if extra and any(r in extra for r in readings(low)):
             flags |= PLACE
+        if not flags and not word[0].isupper() and low not in _KEEP:
+            continue  # an ordinary lowercase word: only its position matters (gaps show it)
         gap = text[previous_end : m.start()]
         k = m.start() - 1
         while k >= 0 and text[k] == " ":
@@ -168,6 +171,9 @@ def _tokens(text: str, places: frozenset[str]) -> list[_Tok]:
         out.append(_Tok(m.start(), m.end(), word, flags, common, word[0].isupper(), initial, gap))
         previous_end = m.end()
     return out
+
+
+_KEEP = _TITLES | _KIN | _FAMILY_AFTER
 
 
 def _pair(a: _Tok, b: _Tok) -> bool:

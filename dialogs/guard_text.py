@@ -14,15 +14,14 @@ import unicodedata
 
 _DASHES = "\u2010\u2011\u2012\u2013\u2014\u2015\u2043\u2212\u2e3a\u2e3b\ufe58\ufe63\uff0d\u02d7"
 _INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff\u00ad\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u180e"
-_TABLE = str.maketrans(
-    {**{c: "-" for c in _DASHES}, **{c: None for c in _INVISIBLE}, "\t": " ", "\u2028": "\n"}
-    | {"\u2029": "\n", "\r": "\n", "\x0b": "\n", "\x0c": "\n", "\x85": "\n"}
-)
+_DASH_RE = re.compile(f"[{_DASHES}]")
+_INVISIBLE_RE = re.compile(f"[{_INVISIBLE}]")
+_BREAKS = re.compile("\r\n?|[\u2028\u2029\x0b\x0c\x85]")
 _SPACES = re.compile(r"[^\S\n]")
-_AT_SIGNS = str.maketrans({"\uff20": "@", "\ufe6b": "@"})
 
 
 def normalise(text: str) -> str:
     """The text every detector sees (see the module docstring)."""
-    text = unicodedata.normalize("NFKC", text.translate(_AT_SIGNS))
-    return _SPACES.sub(" ", text.translate(_TABLE))
+    text = unicodedata.normalize("NFKC", _INVISIBLE_RE.sub("", text.replace("\ufe6b", "@")))
+    text = _BREAKS.sub("\n", _DASH_RE.sub("-", text))
+    return _SPACES.sub(" ", text)
