@@ -71,7 +71,10 @@ class Verdict:
         return bool(self.blocks)
 
     def as_json(self) -> dict[str, list[str]]:
-        return {"blocks": [f.value for f in self.blocks], "notices": [f.value for f in self.notices]}
+        return {
+            "blocks": [f.value for f in self.blocks],
+            "notices": [f.value for f in self.notices],
+        }
 
 
 # --- grievance about one client's care (SHL 48 §) -------------------------------------------

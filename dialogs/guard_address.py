@@ -23,7 +23,7 @@ _DATA = Path(__file__).parent / "data"
 _FI_STREET = (
     "katu tie kuja polku väylä raitti reitti ranta rinne kaari kaarre piha aukio tori puistikko "
     "puisto kulma portti kierto kehä rivi bulevardi esplanadi kaarto lenkki sola linja tanhua "
-    "mäki niitty laakso lehto harju kallio puistotie valtatie maantie umpikuja kuja"
+    "mäki niitty laakso lehto harju kallio puistotie umpikuja"
 ).split()
 _SV_STREET = (
     "gata gatan gatans väg vägen vägens gränd gränden stig stigen strand stranden esplanad "
@@ -42,7 +42,8 @@ _UNIT = re.compile(
     re.IGNORECASE,
 )
 _STAIR_FLAT = re.compile(
-    r"([A-ZÅÄÖ][^\W\d_]{2,}) (\d{1,4}[a-z]?) ?(?:[A-H] ?\d{1,3}|(?:as|asunto|lgh|bst)\.? ?\d{1,4})\b"
+    r"([A-ZÅÄÖ][^\W\d_]{2,}) (\d{1,4}[a-z]?) ?"
+    r"(?:[A-H] ?\d{1,3}|(?:as|asunto|lgh|bst)\.? ?\d{1,4})\b"
 )
 _POSTCODE = re.compile(r"(?<![\d\w])(?:FI-)?(\d{5}) ([A-ZÅÄÖ][^\W\d_]+(?:[ \-][A-ZÅÄÖ][^\W\d_]+)?)")
 _WORD_BEFORE = re.compile(r"([^\W\d_]+(?:-[^\W\d_]+)*)$")
@@ -59,6 +60,14 @@ def _street_forms() -> frozenset[str]:
 
 
 @cache
+def _road_forms() -> frozenset[str]:
+    """Numbered public roads ("valtatie 4", "Kehä I"): a road number is not a house number."""
+    return frozenset(
+        f for w in ("valtatie", "kantatie", "seututie", "maantie") for f in name_forms(w)
+    )
+
+
+@cache
 def _offices() -> frozenset[str]:
     names: set[str] = set()
     for line in (_DATA / "postcodes.txt").read_text(encoding="utf-8").splitlines():
@@ -71,7 +80,7 @@ def _is_street(word: str, extra: frozenset[str]) -> bool:
     low = word.casefold()
     forms = _street_forms()
     t = tables()
-    if t.index.get(low, 0) & PLACE or low in extra:
+    if t.index.get(low, 0) & PLACE or low in extra or low in _road_forms():
         return False
     if low in forms:
         return word[0].isupper()  # "Bulevardi 10", not "rannalla 3"
@@ -82,8 +91,8 @@ def address_spans(text: str, places: Iterable[str] = ()) -> Iterator[tuple[int, 
     extra = place_forms(frozenset(places)) if places else frozenset()
     for m in _NUMBER_AFTER.finditer(text):
         word = _WORD_BEFORE.search(text, max(0, m.start() - 48), m.start())
-        if word is None or _UNIT.match(text, m.end(1)):
-            continue
+        if word is None or (m.end() == m.end(1) and _UNIT.match(text, m.end(1))):
+            continue  # "3 kertaa", "12 %": a number with a unit, not a house number
         if _is_street(word.group(1), extra):
             yield word.start(), m.end()
     for m in _STAIR_FLAT.finditer(text):

@@ -49,6 +49,7 @@ _FAMILY_AFTER = frozenset(
     "vanhemmat poika tytär veli sisko vaimo mies puoliso familj familjen barn mamma pappa "
     "family".split()
 )
+_PERSON_AFTER = frozenset("kanssa luona luokse luota".split())
 # capitalised words that are never a person here (organisations, services, countries, months)
 _NOT_NAMES = frozenset(
     "kela kelan kelalle kelalta kelassa kelasta kelaan thl hyte stm avi valvira ely sote hus "
@@ -90,7 +91,7 @@ def place_forms(places: frozenset[str]) -> frozenset[str]:
     """Every inflected form of the given place names (a county's allow-context)."""
     out: set[str] = set()
     for place in places:
-        for part in place.replace("-", " ").split() + [place]:
+        for part in [*place.replace("-", " ").split(), place]:
             out |= name_forms(part)
     return frozenset(out)
 
@@ -149,6 +150,25 @@ def _lookup(low: str) -> tuple[int, bool]:
     return flags, common
 
 
+def _double(word: str, flags: int) -> int:
+    """'Lahja-Hannu', 'Happonen-Smith': capitalised parts, one of them a listed name, no place."""
+    parts = word.split("-")
+    if flags or len(parts) < 2 or not all(p[:1].isupper() for p in parts):
+        return flags
+    part_flags = [_lookup(p.casefold())[0] for p in parts]
+    if any(f & PLACE for f in part_flags):
+        return flags
+    names = [f & (FIRST | LAST) for f in part_flags if f & (FIRST | LAST)]
+    return names[-1] if names else flags
+
+
+# Finnish surnames in -nen outside the lists: "Vesalaiselle", "Hurskaisesta" (not -lainen words
+# at a sentence start, where adjectives like "Suomalainen" stand)
+_NEN_FORM = re.compile(
+    r"[^\W\d_]{3,}[aeiouyäö](?:nen|s(?:en|elle|ellä|ella|eltä|elta|essa|essä|esta|estä|eksi|ena|enä))$"
+)
+
+
 def _tokens(text: str, places: frozenset[str]) -> list[_Tok]:
     extra = place_forms(places) if places else frozenset()
     out: list[_Tok] = []
@@ -161,6 +181,8 @@ def _tokens(text: str, places: frozenset[str]) -> list[_Tok]:
             flags, common = 0, True
         if extra and any(r in extra for r in readings(low)):
             flags |= PLACE
+        if "-" in word:
+            flags = _double(word, flags)
         if not flags and not word[0].isupper() and low not in _KEEP:
             continue  # an ordinary lowercase word: only its position matters (gaps show it)
         gap = text[previous_end : m.start()]
@@ -173,7 +195,7 @@ def _tokens(text: str, places: frozenset[str]) -> list[_Tok]:
     return out
 
 
-_KEEP = _TITLES | _KIN | _FAMILY_AFTER
+_KEEP = _TITLES | _KIN | _FAMILY_AFTER | _PERSON_AFTER
 
 
 def _pair(a: _Tok, b: _Tok) -> bool:
@@ -188,7 +210,7 @@ def _pair(a: _Tok, b: _Tok) -> bool:
         if a.place and b.place:
             return False  # "Kaarina Salo" reads as two places more often than as a person
         strong = a.cap + b.cap + (not a.common) + (not b.common)
-        return strong >= 3 or (a.cap and b.cap)
+        return strong >= 3 or (a.cap and b.cap) or a.distinct or b.distinct
     if fa & FIRST and not (a.initial and a.common) and b.unknown_cap:
         return a.cap and not a.place  # "Pirkko Hämäläinen-Smith"
     if a.cap and not a.flags and not a.initial and len(a.text) >= 3 and fb & LAST:
@@ -207,6 +229,11 @@ def _alone(tok: _Tok, previous: _Tok | None, following: _Tok | None) -> bool:
     return False
 
 
+def _unlisted(tok: _Tok) -> bool:
+    """A capitalised word inside a sentence in a -nen surname form ('Vesalaiselle')."""
+    return tok.unknown_cap and _NEN_FORM.match(tok.text) is not None
+
+
 def _context(tok: _Tok, previous: _Tok | None, following: _Tok | None) -> bool:
     """A capitalised word after a title or kinship word, a name before a family word."""
     if previous is not None and tok.gap == " " and tok.cap:
@@ -215,9 +242,12 @@ def _context(tok: _Tok, previous: _Tok | None, following: _Tok | None) -> bool:
             return True
         if word in _KIN and (tok.name or tok.unknown_cap) and not tok.place:
             return True
-    if following is not None and following.gap == " " and tok.name and not tok.place:
-        if following.text.casefold() in _FAMILY_AFTER and (tok.cap or tok.distinct):
-            return True
+    if following is not None and following.gap == " " and not tok.place:
+        after = following.text.casefold()
+        if after in _FAMILY_AFTER and ((tok.name and (tok.cap or tok.distinct)) or tok.unknown_cap):
+            return True  # "Virtasen perhe", "Kyöstin äiti"
+        if after in _PERSON_AFTER and tok.name and tok.cap:
+            return True  # "Laineen kanssa"
     return False
 
 
@@ -234,6 +264,8 @@ def name_spans(text: str, places: Iterable[str] = ()) -> Iterator[tuple[int, int
         if previous is not None and _pair(previous, tok):
             yield previous.start, tok.end
         elif _alone(tok, previous, following) or _context(tok, previous, following):
+            yield tok.start, tok.end
+        elif _unlisted(tok):
             yield tok.start, tok.end
     for m in _INITIALS.finditer(text):
         i = by_start.get(m.end())

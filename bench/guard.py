@@ -1,0 +1,129 @@
+"""Benchmark: the identifier guard on its labelled corpus (bench/data/guard_corpus.json).
+
+    make bench-guard                     # or: .venv/bin/python -m bench.guard [--show dev]
+
+Prints the figures of each split (dev: used while tuning; heldout: not looked at while tuning),
+then one JSON line (the contract): texts, recall (overall = identifier texts blocked at all; per
+kind = the kind named among the blocks), false_alarm_rate (clean texts blocked), notice figures,
+p99_us (per text, after warm-up) and the time on 100 000 characters.
+
+Each text is checked with its county's place names as the allow-context when the corpus row names
+a county, as the report dialog does.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from counties import county_path, load_county
+from dialogs.guard import check
+
+CORPUS = Path(__file__).parent / "data" / "guard_corpus.json"
+
+
+def county_places(county_id: str) -> tuple[str, ...]:
+    county = load_county(county_path(county_id))
+    return tuple(label for area in county.areas for label in area.label.values())
+
+
+def evaluate(rows: list[dict[str, Any]], show: bool) -> dict[str, Any]:
+    places = {c: county_places(c) for c in {r["county"] for r in rows if r["county"]}}
+    per_kind: Counter[str] = Counter()
+    per_kind_hit: Counter[str] = Counter()
+    blocked_texts = ident_texts = clean = false_alarms = 0
+    notice_expected = notice_hit = false_notices = phenomenon = 0
+    for row in rows:
+        verdict = check(row["text"], places.get(row["county"], ()))
+        blocks = {f.value for f in verdict.blocks}
+        if row["kinds"]:
+            ident_texts += 1
+            blocked_texts += bool(blocks)
+            for kind in row["kinds"]:
+                per_kind[kind] += 1
+                per_kind_hit[kind] += kind in blocks
+                if show and kind not in blocks:
+                    print(f"  MISS {kind:<15} {row['text']!r} -> {sorted(blocks)}")
+        elif row["notices"]:
+            notice_expected += 1
+            notice_hit += bool(verdict.notices)
+            false_alarms += bool(blocks)
+            clean += 1
+            if show and not verdict.notices:
+                print(f"  MISS notice          {row['text']!r}")
+        else:
+            clean += 1
+            phenomenon += 1
+            false_alarms += bool(blocks)
+            false_notices += bool(verdict.notices)
+            if show and (blocks or verdict.notices):
+                print(f"  FALSE {sorted(blocks) + list(map(str, verdict.notices))} {row['text']!r}")
+    return {
+        "texts": len(rows),
+        "identifier_texts": ident_texts,
+        "clean_texts": clean,
+        "recall": {
+            "overall": round(blocked_texts / max(ident_texts, 1), 4),
+            **{k: round(per_kind_hit[k] / per_kind[k], 4) for k in sorted(per_kind)},
+        },
+        "false_alarm_rate": round(false_alarms / max(clean, 1), 4),
+        "notice_recall": round(notice_hit / max(notice_expected, 1), 4),
+        "false_notice_rate": round(false_notices / max(phenomenon, 1), 4),
+    }
+
+
+def timing(rows: list[dict[str, Any]]) -> dict[str, float]:
+    texts = [r["text"] for r in rows]
+    check("Matti Virtanen, Hämeenkatu 3, 00100 Helsinki, 040 123 4567")  # warm the tables
+    samples = []
+    for text in texts * 3:
+        started = time.perf_counter()
+        check(text)
+        samples.append((time.perf_counter() - started) * 1e6)
+    samples.sort()
+    long_text = ("\n".join(texts) * 2)[:2000]
+    big = ("\n".join(texts) * 200)[:100_000]
+    no_at = ("matti.virtanen.example.fi " * 5000)[:100_000]
+    out = {"p50_us": round(statistics.median(samples), 1)}
+    out["p99_us"] = round(samples[int(len(samples) * 0.99)], 1)
+    for label, text in (("2000_chars", long_text), ("100k_chars", big), ("100k_no_at", no_at)):
+        wall, cpu = [], []
+        for _ in range(5):
+            w, c = time.perf_counter(), time.process_time()
+            check(text)
+            wall.append(time.perf_counter() - w)
+            cpu.append(time.process_time() - c)
+        out[f"{label}_ms"] = round(min(wall) * 1000, 2)
+        out[f"{label}_cpu_ms"] = round(min(cpu) * 1000, 2)
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--show", choices=["dev", "heldout", "all"], help="print the misses")
+    args = parser.parse_args()
+    rows = json.loads(CORPUS.read_text(encoding="utf-8"))
+    started = time.perf_counter()
+    check("warm-up")
+    warm_ms = (time.perf_counter() - started) * 1000
+    result: dict[str, Any] = {}
+    for split in ("dev", "heldout"):
+        part = [r for r in rows if r["split"] == split]
+        show = args.show in (split, "all")
+        figures = evaluate(part, show)
+        result[split] = figures
+        print(f"{split}: {json.dumps(figures, ensure_ascii=False)}")
+    overall = evaluate(rows, False)
+    result.update(overall)
+    result.update(timing(rows))
+    result["first_call_ms"] = round(warm_ms, 1)
+    print(json.dumps(result, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    main()
