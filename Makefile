@@ -12,7 +12,7 @@ DEV_ENV := RAKE_ENVIRONMENT=development RAKE_DEV_EXPERTS=00000000-0000-0000-0000
 	RAKE_DEV_ADMINS=00000000-0000-0000-0000-0000000000020
 PYTEST_ARGS ?=
 
-.PHONY: run test playground migrate lint typecheck e2e-deps chromium image-deps image image-test bench-dialog bench-fanout bench-digest bench-similar bench-load bench-perimeter package clean help
+.PHONY: run test playground migrate lint typecheck e2e-deps chromium image-deps image image-test bench-dialog bench-fanout bench-digest bench-similar bench-load bench-perimeter bench-guard package clean help
 
 help:
 	@echo "make run   — set up and start the bot on http://localhost:$(PORT)/api/messages"
@@ -108,6 +108,9 @@ bench-similar: $(SIMILAR_STAMP)
 
 bench-perimeter: $(STAMP)
 	$(PY) -m bench.perimeter
+
+bench-guard: $(STAMP)
+	$(PY) -m bench.guard
 
 package: $(STAMP)
 	$(PY) deploy/teams/package.py

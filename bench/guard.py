@@ -21,15 +21,10 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from counties import county_path, load_county
+from bot.check_text import county_places
 from dialogs.guard import check
 
 CORPUS = Path(__file__).parent / "data" / "guard_corpus.json"
-
-
-def county_places(county_id: str) -> tuple[str, ...]:
-    county = load_county(county_path(county_id))
-    return tuple(label for area in county.areas for label in area.label.values())
 
 
 def evaluate(rows: list[dict[str, Any]], show: bool) -> dict[str, Any]:

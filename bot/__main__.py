@@ -14,7 +14,6 @@ from pathlib import Path
 
 from aiohttp import web
 
-from bot.logs import configure_logging
 from bot.settings import Environment, Settings, SettingsError, load_settings
 from counties import CountyConfigError, county_path, load_county
 from storage.migrate import upgrade
@@ -183,7 +182,14 @@ def main(argv: list[str] | None = None) -> int:
     export.add_argument("--out", help="file to write (default: rake-<county>-<from>-<to>.<format>)")
     pg = sub.add_parser("playground", help="the bot and the Agents Playground together")
     pg.add_argument("--port", type=int)
+    guard = sub.add_parser("check-text", help="the identifier guard: JSON array of texts on stdin")
+    guard.add_argument("--county", help="county id or path whose place names are allowed")
     args = parser.parse_args(argv)
+    if args.command == "check-text":  # needs no settings, and no SDK
+        from bot.check_text import run as check_text
+
+        return check_text(sys.stdin, sys.stdout, sys.stderr, args.county)
+    from bot.logs import configure_logging  # imports the SDK
 
     overrides = {"PORT": args.port} if getattr(args, "port", None) else {}
     try:

@@ -66,8 +66,8 @@ def _endings(back: bool) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, .
     # weak-grade singular endings, strong-grade singular endings, plural (on an i-stem)
     weak = ("n", "ll" + a, "lle", "lt" + a, "ss" + a, "st" + a, "ksi", "t", "tt" + a)
     strong = ("n" + a,)
-    plural = ("lle", "ll" + a, "lt" + a, "ss" + a, "st" + a, "ksi", "n" + a, "neen", "en", "in")
-    plural += (a, "t" + a, "hin", "den", "tten", "tt" + a, "n")
+    plural: tuple[str, ...] = ("lle", "ll" + a, "lt" + a, "ss" + a, "st" + a, "ksi", "n" + a)
+    plural += ("neen", "en", "in", a, "t" + a, "hin", "den", "tten", "tt" + a, "n")
     return weak, strong, plural
 
 

@@ -268,10 +268,10 @@ def name_spans(text: str, places: Iterable[str] = ()) -> Iterator[tuple[int, int
         elif _unlisted(tok):
             yield tok.start, tok.end
     for m in _INITIALS.finditer(text):
-        i = by_start.get(m.end())
-        if i is None:
+        at = by_start.get(m.end())
+        if at is None:
             continue
-        tok = toks[i]
+        tok = toks[at]
         if (tok.flags & LAST or tok.unknown_cap or not tok.flags) and not tok.place:
             if tok.text.casefold() not in _NOT_NAMES:
                 yield m.start(), tok.end
