@@ -16,7 +16,7 @@ from collections.abc import Iterable, Iterator
 from functools import cache
 from pathlib import Path
 
-from dialogs.guard_morph import name_forms
+from dialogs.guard_morph import name_forms, singular_forms
 from dialogs.guard_names import PLACE, place_forms, tables
 
 _DATA = Path(__file__).parent / "data"
@@ -31,9 +31,15 @@ _SV_STREET = (
     "slingan gången"
 ).split()
 _EN_STREET = "street road avenue lane st rd".split()
+_BARE = ("bulevardi", "esplanadi", "esplanaden", "allé")  # streets named by the word alone
+_MAIN_WORDS = ("katu", "tie", "kuja", "polku", "väylä", "raitti", "kaari", "kaarre")
+_MAIN = (
+    *(f for w in _MAIN_WORDS for f in singular_forms(w)),
+    *("gatan", "vägen", "gränd", "gränden", "stigen"),
+)
 _NUMBER_AFTER = re.compile(
-    r" (\d{1,4}[a-zA-Z]?(?:-\d{1,4})?)(?=$|[\s,.;:)!?])"
-    r"(?: ?(?:[A-Ha-h]\b ?\d{0,3}|(?:as|asunto|lgh|bst|lägenhet|apt|flat)\.? ?\d{1,4}))?"
+    r" (\d{1,3}[a-zA-Z]?(?:-\d{1,3})?)(?=$|[\s,.;:)!?])"
+    r"(?: ?(?:[A-Ha-h](?: ?\d{1,3})?\b|(?:as|asunto|lgh|bst|lägenhet|apt|flat)\.? ?\d{1,4}))?"
 )
 _UNIT = re.compile(
     r" ?(?:%|€|e\b|§|kertaa|kerran|kpl|euro\w*|vuo\w*|v\b|päiv\w*|pv|vrk|viik\w*|vk|kk|kuuk\w*|"
@@ -53,7 +59,7 @@ _WORD_BEFORE = re.compile(r"([^\W\d_]+(?:-[^\W\d_]+)*)$")
 def _street_forms() -> frozenset[str]:
     forms: set[str] = set()
     for word in _FI_STREET:
-        forms |= name_forms(word)
+        forms |= singular_forms(word)
     forms |= set(_SV_STREET) | set(_EN_STREET)
     forms |= {"taival", "taipaleella", "taipaleen", "taipaleelle", "penger", "penkereellä"}
     return frozenset(forms)
@@ -76,14 +82,16 @@ def _offices() -> frozenset[str]:
     return frozenset(names)
 
 
-def _is_street(word: str, extra: frozenset[str]) -> bool:
+def _is_street(word: str, extra: frozenset[str], flat: bool) -> bool:
     low = word.casefold()
     forms = _street_forms()
     t = tables()
     if t.index.get(low, 0) & PLACE or low in extra or low in _road_forms():
         return False
-    if low in forms:
-        return word[0].isupper()  # "Bulevardi 10", not "rannalla 3"
+    if low in forms:  # a bare street word: "Bulevardi 10", not "rannalla 3" or "Kallio 2024"
+        return word[0].isupper() and any(low.startswith(b) for b in _BARE)
+    if not word[0].isupper() and not flat and not any(low.endswith(m) for m in _MAIN):
+        return False  # lowercase: the plain street words ("koivukujalla 3") or with a flat
     return any(low[-k:] in forms for k in range(2, min(len(low) - 2, 14) + 1))
 
 
@@ -93,7 +101,7 @@ def address_spans(text: str, places: Iterable[str] = ()) -> Iterator[tuple[int, 
         word = _WORD_BEFORE.search(text, max(0, m.start() - 48), m.start())
         if word is None or (m.end() == m.end(1) and _UNIT.match(text, m.end(1))):
             continue  # "3 kertaa", "12 %": a number with a unit, not a house number
-        if _is_street(word.group(1), extra):
+        if _is_street(word.group(1), extra, m.end() > m.end(1)):
             yield word.start(), m.end()
     for m in _STAIR_FLAT.finditer(text):
         low = m.group(1).casefold()

@@ -90,6 +90,9 @@ def phone_spans(text: str) -> Iterator[Span]:
     i = 0
     while i < len(groups):
         start = groups[i]
+        if start.start() and text[start.start() - 1].isalnum():  # "88b0-7227…" is no number
+            i += 1
+            continue
         opener = text[max(0, start.start() - 2) : start.start()].endswith("(")
         begin = start.start() - (1 if opener and text[start.start() - 1] == "(" else 0)
         keyword = begin in after_keyword
@@ -107,6 +110,9 @@ def phone_spans(text: str) -> Iterator[Span]:
                 break
             j += 1
             digits += groups[j].group()
+        end = groups[best].end() if best >= 0 else 0
+        if best >= 0 and text[end : end + 1].isalpha():
+            best = -1  # glued to letters: an identifier of some other kind
         if best >= 0 and not _DATE_SHAPE.fullmatch(text[start.start() : groups[best].end()]):
             yield begin, groups[best].end()
             i = best + 1

@@ -71,6 +71,21 @@ def _endings(back: bool) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, .
     return weak, strong, plural
 
 
+def singular_forms(base: str) -> set[str]:
+    """The singular case forms of a common noun ("katu" -> "kadulla", "kadun", …)."""
+    w = base.casefold()
+    back = _back(w)
+    a = "a" if back else "ä"
+    weak_end = ("n", "ll" + a, "lle", "lt" + a, "ss" + a, "st" + a, "ksi")
+    if w.endswith("e"):  # rinne -> rinteellä, kaarre -> kaarteessa; tie -> tiellä
+        stems = {_strong(w[:-1]) + "ee", w}
+    elif w.endswith("i"):  # kaari -> kaarella, tori -> torilla, raitti -> raitilla
+        stems = {_weak(w[:-1]) + "e", _weak(w[:-1]) + "i"}
+    else:  # katu -> kadulla, polku -> polulla, ranta -> rannalla
+        stems = {_weak(w[:-1]) + w[-1], w}
+    return {w} | {s + e for s in stems for e in weak_end}
+
+
 def name_forms(base: str) -> set[str]:
     """The inflected forms of a name (lowercase), its base form included."""
     w = base.casefold()

@@ -167,6 +167,9 @@ def _double(word: str, flags: int) -> int:
 _NEN_FORM = re.compile(
     r"[^\W\d_]{3,}[aeiouyäö](?:nen|s(?:en|elle|ellä|ella|eltä|elta|essa|essä|esta|estä|eksi|ena|enä))$"
 )
+# ... but not the adjectives and verbal nouns built the same way: rakenteellinen, kehämäinen,
+# välittäminen, positiivinen, yksittäinen
+_NOT_NEN = re.compile(r"(?:lli|mai|mäi|mi|ii|kohtai|tai|täi)(?:nen|s\w*)$")
 
 
 def _tokens(text: str, places: frozenset[str]) -> list[_Tok]:
@@ -189,7 +192,7 @@ def _tokens(text: str, places: frozenset[str]) -> list[_Tok]:
         k = m.start() - 1
         while k >= 0 and text[k] == " ":
             k -= 1
-        initial = k < 0 or text[k] in _SENTENCE_END or text[k].isdigit()
+        initial = k < 0 or not (text[k].isalpha() or text[k] == ",")  # after . ➢ → ( / 2)
         out.append(_Tok(m.start(), m.end(), word, flags, common, word[0].isupper(), initial, gap))
         previous_end = m.end()
     return out
@@ -231,7 +234,8 @@ def _alone(tok: _Tok, previous: _Tok | None, following: _Tok | None) -> bool:
 
 def _unlisted(tok: _Tok) -> bool:
     """A capitalised word inside a sentence in a -nen surname form ('Vesalaiselle')."""
-    return tok.unknown_cap and _NEN_FORM.match(tok.text) is not None
+    low = tok.text.casefold()
+    return tok.unknown_cap and _NEN_FORM.match(low) is not None and not _NOT_NEN.search(low)
 
 
 def _context(tok: _Tok, previous: _Tok | None, following: _Tok | None) -> bool:

@@ -128,6 +128,7 @@ def test_email_addresses(address: str) -> None:
         "Pihlajakaarteessa 4 A 2 ovi on rikki.",
         "Bulevardi 10 B 5",  # no listed street ending: the staircase and flat tell
         "perhe asuu koivukujalla 3 b 12",
+        "asuu kauppapiha 5 b12",
         "Koulutie 5 as. 3",
         "Han bor på Norra strandgatan 4.",
         "Familjen bor på Vasavägen 12 B 3.",
