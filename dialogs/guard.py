@@ -18,6 +18,7 @@ Apart from them a text may read as a grievance about one client's care (SHL 48 Â
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
@@ -104,8 +105,23 @@ def _grievance(text: str) -> list[Hit]:
     return hits
 
 
-def _overlaps(span: tuple[int, int], taken: list[tuple[int, int]]) -> bool:
-    return any(s < span[1] and span[0] < e for s, e in taken)
+def _merged(spans: list[tuple[int, int]]) -> tuple[list[int], list[int]]:
+    """Disjoint sorted intervals (starts, ends) covering the spans."""
+    starts: list[int] = []
+    ends: list[int] = []
+    for s, e in sorted(spans):
+        if ends and s <= ends[-1]:
+            ends[-1] = max(ends[-1], e)
+        else:
+            starts.append(s)
+            ends.append(e)
+    return starts, ends
+
+
+def _overlaps(span: tuple[int, int], taken: tuple[list[int], list[int]]) -> bool:
+    starts, ends = taken
+    i = bisect_left(starts, span[1]) - 1  # the last interval starting before the span ends
+    return i >= 0 and ends[i] > span[0]
 
 
 def _scan(text: str, places: Iterable[str]) -> list[Hit]:
@@ -121,6 +137,7 @@ def _scan(text: str, places: Iterable[str]) -> list[Hit]:
         for span in spans:
             hits.append(Hit(finding, *span))
             strong.append(span)
+    taken = _merged(strong)
     for finding, spans in (
         (Finding.PHONE, phone_spans(text)),
         (Finding.PLATE, plate_spans(text)),
@@ -128,7 +145,7 @@ def _scan(text: str, places: Iterable[str]) -> list[Hit]:
         (Finding.NAME, name_spans(text, places)),
     ):
         for span in spans:
-            if not _overlaps(span, strong):
+            if not _overlaps(span, taken):
                 hits.append(Hit(finding, *span))
     return hits + _grievance(text)
 
