@@ -68,7 +68,8 @@ def hetu_spans(text: str) -> Iterator[Span]:
 _GROUP = re.compile(r"\+?\d+")
 _SEP = re.compile(r" ?[-./]? ?| ?\(? ?| ?\) ?")
 _PHONE_WORD = re.compile(
-    r"\b(?:puh|puhelin\w*|p|gsm|tel|telefon\w*|mob\w*|phone|soita\w*|ring\w*)[^\w\n]{0,3}",
+    r"\b(?:(?:puh|puhelin\w*|gsm|tel|telefon\w*|mob\w*|phone|soita\w*|ring\w*)[^\w\n]{0,3}"
+    r"|p[.:][^\w\n]{0,2})",
     re.IGNORECASE,
 )
 _DATE_SHAPE = re.compile(r"\d{1,2}[.\-/]\d{1,2}[.\-/](?:\d{2}|\d{4})")
@@ -181,7 +182,8 @@ def plate_spans(text: str) -> Iterator[Span]:
 
 # --- customer, case and Kela numbers (with their keyword) -----------------------------------
 _NUMBER_WORD = re.compile(
-    r"(?:numero|nro|nr|no|tunnus|id|nummer|number)\w*|\bd(?:nro|no|nr|iaarinro|iaarinumero)\w*",
+    r"(?:numero|nro|tunnus|nummer|number)\w*|nr\b|(?<![^\W\d_])(?:no|id)\b"
+    r"|\bd(?:nro|no|nr|iaarinro|iaarinumero)\w*",
     re.IGNORECASE,
 )
 _NUMBER_PREFIX = re.compile(

@@ -304,7 +304,8 @@ def test_scan_gives_positions_in_the_normalised_text() -> None:
 @pytest.mark.parametrize(
     "text",
     [
-        "matti.virtanen.example " * 4400,  # no "@": the old e-mail pattern took seconds
+        "matti.virtanen.example." * 4400,  # no "@": the old e-mail pattern took seconds
+        "matti.virtanen.example " * 4400,
         "a" * 100_000,
         "1 " * 50_000,
         "A. " * 33_000,
