@@ -36,7 +36,17 @@ from dialogs.guard_ids import (
 from dialogs.guard_names import name_spans
 from dialogs.guard_text import normalise
 
-__all__ = ["Finding", "Hit", "Verdict", "check", "check_texts", "findings", "is_valid_hetu"]
+__all__ = [
+    "Finding",
+    "Hit",
+    "Verdict",
+    "check",
+    "check_texts",
+    "findings",
+    "guarded",
+    "is_valid_hetu",
+    "withheld",
+]
 
 
 class Finding(StrEnum):
@@ -105,6 +115,9 @@ def _grievance(text: str) -> list[Hit]:
     return hits
 
 
+_UUID = re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b", re.I)
+
+
 def _merged(spans: list[tuple[int, int]]) -> tuple[list[int], list[int]]:
     """Disjoint sorted intervals (starts, ends) covering the spans."""
     starts: list[int] = []
@@ -137,6 +150,7 @@ def _scan(text: str, places: Iterable[str]) -> list[Hit]:
         for span in spans:
             hits.append(Hit(finding, *span))
             strong.append(span)
+    strong += [m.span() for m in _UUID.finditer(text)]  # ids of accounts, not phone numbers
     taken = _merged(strong)
     for finding, spans in (
         (Finding.PHONE, phone_spans(text)),
@@ -166,6 +180,21 @@ def check(text: str, places: Iterable[str] = ()) -> Verdict:
 def check_texts(texts: list[str], places: Iterable[str] = ()) -> list[dict[str, list[str]]]:
     """The `python -m bot check-text` contract: one {"blocks", "notices"} per text, in order."""
     return [check(text, places).as_json() for text in texts]
+
+
+def guarded(text: str | None, places: Iterable[str] = ()) -> str | None:
+    """text if the guard finds no identifier in it, else None (for optional stored texts)."""
+    if text is None or check(text, places).blocked:
+        return None
+    return text
+
+
+def withheld(text: str, places: Iterable[str] = ()) -> str:
+    """text if the guard finds no identifier in it, else a marker naming only the kinds found."""
+    verdict = check(text, places)
+    if not verdict.blocked:
+        return text
+    return "(withheld: " + ",".join(f.value for f in verdict.blocks) + ")"
 
 
 def scan(text: str) -> list[Hit]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from dialogs.guard import withheld
 from storage.db import Database, utcnow
 from storage.models import AuditEntry
 
@@ -13,11 +14,12 @@ class AuditLog:
         self._db = db
 
     async def record(self, actor: str, action: str, target: str, allowed: bool) -> None:
+        """One entry; a target holding an identifier is stored as "(withheld: kinds)" (callers
+        pass structured values — a reference, a period, filter ids — so this is the backstop)."""
+        target = withheld(target[:200])
         async with self._db.sessions.begin() as session:
             session.add(
-                AuditEntry(
-                    at=utcnow(), actor=actor, action=action, target=target[:200], allowed=allowed
-                )
+                AuditEntry(at=utcnow(), actor=actor, action=action, target=target, allowed=allowed)
             )
 
     async def entries(self, limit: int = 100) -> list[AuditEntry]:

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
+from dialogs.guard import guarded
 from dialogs.vartti import Schedule
 from storage.db import Database, utcnow
 from storage.models import Channel, Team, VarttiSchedule
@@ -77,7 +78,9 @@ class TeamRepository:
         service_url: str,
         defaults: dict[str, Any] | None = None,
     ) -> None:
-        """Record an install (or a re-install: the team is active again)."""
+        """Record an install (or a re-install: the team is active again). A name that the
+        identifier guard blocks is not stored (the team is shown by its other details)."""
+        name = guarded(name)
         for _ in range(2):  # a concurrent first insert by another replica: update instead
             try:
                 async with self._db.sessions.begin() as session:
@@ -115,7 +118,9 @@ class TeamRepository:
         return _team(row) if row else None
 
     async def channel(self, channel_id: str, team_id: str, name: str | None) -> None:
-        """A channel created, renamed or seen; the General channel's id is the team's id."""
+        """A channel created, renamed or seen; the General channel's id is the team's id.
+        A name that the identifier guard blocks is not stored."""
+        name = guarded(name)
         for _ in range(2):
             try:
                 async with self._db.sessions.begin() as session:
