@@ -172,28 +172,36 @@ _NEN_FORM = re.compile(
 _NOT_NEN = re.compile(r"(?:lli|mai|mäi|mi|ii|kohtai|tai|täi)(?:nen|s\w*)$")
 
 
+@lru_cache(maxsize=1 << 16)
+def _word(word: str) -> tuple[int, bool, bool]:
+    """(flags, common, keep) of a word as written; keep: it can take part in a rule."""
+    low = word.casefold()
+    flags, common = _lookup(low)
+    if low in _NOT_NAMES:
+        flags, common = 0, True
+    if "-" in word:
+        flags = _double(word, flags)
+    return flags, common, bool(flags) or word[0].isupper() or low in _KEEP
+
+
 def _tokens(text: str, places: frozenset[str]) -> list[_Tok]:
     extra = place_forms(places) if places else frozenset()
     out: list[_Tok] = []
     previous_end = 0
     for m in _TOKEN.finditer(text):
         word = m.group()
-        low = word.casefold()
-        flags, common = _lookup(low)
-        if low in _NOT_NAMES:
-            flags, common = 0, True
-        if extra and any(r in extra for r in readings(low)):
-            flags |= PLACE
-        if "-" in word:
-            flags = _double(word, flags)
-        if not flags and not word[0].isupper() and low not in _KEEP:
+        flags, common, keep = _word(word)
+        if not keep:
             continue  # an ordinary lowercase word: only its position matters (gaps show it)
-        gap = text[previous_end : m.start()]
-        k = m.start() - 1
+        if extra and any(r in extra for r in readings(word.casefold())):
+            flags |= PLACE
+        start = m.start()
+        k = start - 1
         while k >= 0 and text[k] == " ":
             k -= 1
         initial = k < 0 or not (text[k].isalpha() or text[k] == ",")  # after . ➢ → ( / 2)
-        out.append(_Tok(m.start(), m.end(), word, flags, common, word[0].isupper(), initial, gap))
+        gap = text[previous_end:start]
+        out.append(_Tok(start, m.end(), word, flags, common, word[0].isupper(), initial, gap))
         previous_end = m.end()
     return out
 
