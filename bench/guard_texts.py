@@ -405,6 +405,25 @@ def clean_caps(rng: random.Random) -> tuple[str, None]:
     return text, None
 
 
+def clean_times(rng: random.Random) -> tuple[str, None]:
+    """Times and dates with leading zeros, ranges and months: numbers that are no phones."""
+    h, m = rng.randint(7, 9), rng.choice(["00", "15", "30", "45"])
+    d, mo, y = rng.randint(1, 9), rng.randint(1, 9), rng.randint(2025, 2027)
+    text = pick(
+        rng,
+        [
+            f"Vastaanotto klo 0{h}.{m}–1{h - 6}.00, ajanvaraus arkisin.",
+            f"Ajanjakso 0{d}.0{mo}.{y} - 2{d}.0{mo}.{y}: {rng.randint(3, 40)} havaintoa.",
+            f"Jakso 0{mo}/{y}–1{mo % 3}/{y}, seuranta jatkuu.",
+            f"Kokous ke 0{d}.0{mo}.{y} 0{h}:{m} Teamsissa.",
+            f"Aukioloajat 0{h}:00-16:00, lounastauko 11.00–11.30.",
+            f"Taulukko 0.{d}.{mo} ja liite 0{d}.",
+            f"Tilastot viikoilta 0{d}-{d + 10}, vuosi {y}.",
+        ],
+    )
+    return text, None
+
+
 CLEAN_A: list[tuple[Callable[[random.Random], tuple[str, str | None]], int]] = [
     (clean_place, 140),
     (clean_list, 50),
@@ -413,4 +432,5 @@ CLEAN_A: list[tuple[Callable[[random.Random], tuple[str, str | None]], int]] = [
     (clean_sv, 60),
     (clean_hard, 50),
     (clean_caps, 80),
+    (clean_times, 50),
 ]

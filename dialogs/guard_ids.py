@@ -84,6 +84,19 @@ def _phone_ok(digits: str, plus: bool, keyword: bool) -> bool:
     return keyword and 6 <= len(digits) <= 10
 
 
+def _joins(gap: str, left: str, right: str) -> bool:
+    """Whether two digit groups can be parts of one phone number across this separator. Dots
+    and slashes join only long groups: "040.123.4567", "040/123 4567" — but not the parts of
+    times, dates and months ("09.00-10.00", "01.02.2026", "01/2026")."""
+    left, right = left.lstrip("+"), right
+    if "." in gap:
+        return len(left) >= 3 and len(right) >= 3
+    if "/" in gap:
+        year = len(right) == 4 and right[:2] in ("19", "20")
+        return len(left) >= 2 and len(right) >= 3 and not year
+    return True
+
+
 def phone_spans(text: str) -> Iterator[Span]:
     """Finnish and international numbers with spaces, dashes, dots, slashes or parentheses."""
     groups = list(_GROUP.finditer(text))
@@ -99,6 +112,9 @@ def phone_spans(text: str) -> Iterator[Span]:
         keyword = begin in after_keyword
         plus = start.group().startswith("+")
         digits = start.group().lstrip("+")
+        if not plus and not keyword and len(digits) < 2 and not opener:
+            i += 1  # a national number starts "0X…": a lone digit is a list, a count
+            continue
         best = -1
         j = i
         while True:
@@ -108,6 +124,8 @@ def phone_spans(text: str) -> Iterator[Span]:
                 break
             gap = text[groups[j].end() : groups[j + 1].start()]
             if groups[j + 1].group().startswith("+") or not _SEP.fullmatch(gap) or not gap:
+                break
+            if not _joins(gap, groups[j].group(), groups[j + 1].group()):
                 break
             j += 1
             digits += groups[j].group()
