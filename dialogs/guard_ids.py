@@ -181,7 +181,11 @@ _NOT_PLATES = frozenset(
     "shl thl hyte stm avi kela ely alv eu yk who klo vk vko nro no s kpl ma ti ke to pe la su "
     "pv kk v vrk tk id iso sfs hus ote lape sote pth ptk mom ao ym esim jne ks lk nk ph vs ap "
     "ht tt ks os ov wc tv pc it hr cv ok ab oy ry rf as bst lgh tr tel puh vv am pm ja tai on ei "
-    "se ne me te he och är en ett de vi om av på vid art kap fi sv se no dk ee ru".split()
+    "se ne me te he och är en ett de vi om av på vid art kap fi sv se no dk ee ru "
+    # statutes as abbreviated in social care (sosiaalihuoltolaki, lastensuojelulaki, …)
+    "lsl vpl mtl ohl asl hl pl tsl ttl ktl ehl phl vhl sol lss sfb "
+    # classifications, scales and goals (ICD-10, DSM-5, PHQ-9, GAD-7, SDG-3)
+    "icd dsm phq gad atc sdg icf bdi gaf ips".split()
 )
 
 

@@ -226,6 +226,7 @@ def test_names(text: str) -> None:
         "Noin 120 000 euron säästöt; perusosa +0,5 %.",
         "Viite RAKE-2026-0042, versio 1.2.3",
         "Anna palautetta Omaolossa.",
+        "ICD-10, DSM-5, PHQ-9 ja GAD-7 sekä LSL-13 § ja SDG-3",
         "Klienterna i Åbo och Pargas väntar längre.",
         "Socialvårdslagen 48 § gäller inte här.",
         "",
