@@ -105,7 +105,7 @@ class DigestFlow:
         today = self.today()
         default = containing("week", today)
         flt = parse_filter(words, today, self.digests.options(), default)
-        if not await self._allowed(user_id, "digest", f"{flt.period.key} {words}"[:200]):
+        if not await self._allowed(user_id, "digest", flt.audit_key()):
             return notice_card(ctx, "access.experts_only")
         if flt.unknown:
             error = ctx.t("digest.unknown_words", words=", ".join(flt.unknown))
@@ -144,6 +144,6 @@ class DigestFlow:
             service_area=chosen.get("service_area"),
             kind=chosen.get("kind"),
         )
-        if not await self._allowed(user_id, "digest", f"{period.key} {chosen}"[:200]):
+        if not await self._allowed(user_id, "digest", flt.audit_key()):
             return notice_card(ctx, "access.experts_only")
         return await self._digest(ctx, flt, channel_id)

@@ -4,6 +4,7 @@ table admins edit by command."""
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from bot.access import RAKE_CHANNEL_KEY, experts_only, is_admin, is_expert
@@ -31,7 +32,9 @@ class ExpertFlow:
         reference = data.get("reference")
         if not isinstance(reference, str) or len(reference) > 32:
             return notice_card(ctx, "observation.not_found")
-        if not await experts_only(self._s, user_id, "observation.read", reference):
+        # the audit keeps a reference, or that there was none: never what was typed instead
+        target = reference if re.fullmatch(REFERENCE_PATTERN, reference) else "(not a reference)"
+        if not await experts_only(self._s, user_id, "observation.read", target):
             return notice_card(ctx, "access.experts_only")
         row = await self._s.observations.by_reference(reference)
         if row is None:

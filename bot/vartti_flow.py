@@ -14,7 +14,7 @@ from bot.services import Services
 from cards.common import Card, Ctx
 from cards.vartti import LEADS, Recorded, prompt_card, schedule_card
 from counties import prompt_library
-from dialogs.guard import findings
+from dialogs.guard import check
 from dialogs.report import MalformedInput
 from dialogs.vartti import Prompt, Schedule, choose_prompt, is_theme_week, shown_count
 from i18n import resolve_lang
@@ -172,7 +172,7 @@ class VarttiFlow:
         note = data.get("note") or ""
         if not isinstance(note, str) or len(note) > 500:
             raise MalformedInput()
-        if findings(note):
+        if check(note, self._s.county.place_names()).blocked:  # a grievance notice: no block
             raise MalformedInput("vartti.note_identifiers")
         await self.vartti.record(
             occurrence.id,

@@ -11,7 +11,7 @@ from cards.common import Card, Ctx, Mode, action, card, error_text, facts, headi
 from dialogs.actions import Action
 from dialogs.fields import STEP_FIELDS, FieldType
 from dialogs.fields import Field as FieldSpec
-from dialogs.report import FieldError, ReportData, Step, Urgency
+from dialogs.report import GUARD_CONTINUE, FieldError, ReportData, Step, Urgency, asks_to_go_on
 from dialogs.views import ObservationView
 
 STEP_COUNT = 4
@@ -170,6 +170,24 @@ def _step_body(
     ]
 
 
+def _go_on(ctx: Ctx, errors: Mapping[str, FieldError]) -> list[dict[str, Any]]:
+    """After a grievance notice: the toggle that answers the question ("I describe a
+    phenomenon – go on"). Identifiers still block: the dialog checks them again."""
+    if not asks_to_go_on(dict(errors)):
+        return []
+    return [
+        {
+            "type": "Input.Toggle",
+            "id": GUARD_CONTINUE,
+            "title": ctx.t("guard.grievance_continue"),
+            "value": "false",
+            "valueOn": "true",
+            "valueOff": "false",
+            "wrap": True,
+        }
+    ]
+
+
 def step_card(
     ctx: Ctx,
     mode: Mode,
@@ -195,7 +213,7 @@ def step_card(
         {
             "type": "Container",
             "id": f"step{int(step)}-{'e' if errors else 'ok'}",
-            "items": _step_body(ctx, step, data, echo, errors),
+            "items": [*_step_body(ctx, step, data, echo, errors), *_go_on(ctx, errors)],
         }
     )
     actions = [

@@ -134,6 +134,10 @@ class County(BaseModel):
         options: list[Option] = getattr(self, list_name)
         return {o.id for o in options if o.free_text}
 
+    def place_names(self) -> tuple[str, ...]:
+        """The labels of the county's areas (municipalities, districts) in every language."""
+        return tuple(label for area in self.areas for label in (area.label or {}).values())
+
     def is_expert(self, aad_id: str | None) -> bool:
         return bool(aad_id) and aad_id in self.experts
 

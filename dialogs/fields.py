@@ -51,6 +51,11 @@ class CountyLists(Protocol):
 
     def free_text_ids(self, list_name: str) -> set[str]: ...
 
+    def place_names(self) -> tuple[str, ...]:
+        """The county's own place names in every language: the identifier guard's
+        allow-context ("Salossa" is the town, not Mr Salo)."""
+        ...
+
 
 @dataclass(frozen=True)
 class Field:

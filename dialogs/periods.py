@@ -175,6 +175,14 @@ class DigestFilter:
         }
         return {k: v for k, v in values.items() if v}
 
+    def audit_key(self) -> str:
+        """What the audit log keeps of a digest request: the period and the matched option ids
+        only — never the words typed (they may hold anything: "kooste 131052-308T …")."""
+        parts = [self.period.key, *(f"{k}={v}" for k, v in sorted(self.dimensions().items()))]
+        if self.unknown:
+            parts.append(f"unmatched={len(self.unknown)}")
+        return " ".join(parts)
+
 
 _WEEK_WORDS = r"(?:viikko|vko|vk|week|wk|vecka|v|w)"
 _PATTERNS: list[tuple[re.Pattern[str], str]] = [

@@ -25,10 +25,13 @@ from dialogs.fields import (
     FieldType,
     Step,
 )
-from dialogs.guard import Finding, findings
+from dialogs.guard import Verdict, check
 from dialogs.vocabulary import Extent, Kind, Trend, Urgency
 
 RAW_VALUE_MAX = 4000  # anything longer in a submit is forged or broken
+# The step card's toggle after a grievance notice: "I describe a phenomenon, go on". Not a field
+# of the report: it only lets the step accept a text that drew the notice.
+GUARD_CONTINUE = "guard_continue"
 
 
 class ReportData(BaseModel):
@@ -138,9 +141,14 @@ def _parse_step_values(
 ) -> tuple[dict[str, Any], dict[str, FieldError], dict[str, Any]]:
     """Check one step's inputs. Returns (accepted values, errors per field, rejected raw values)."""
     fields = STEP_FIELDS[step]
+    raw = dict(raw)
+    go_on = raw.pop(GUARD_CONTINUE, "false")
+    if go_on not in ("true", "false", ""):
+        raise MalformedInput()
     unknown = set(raw) - {f.name for f in fields}
     if unknown:
         raise MalformedInput()
+    places = county.place_names()
     accepted: dict[str, Any] = {}
     errors: dict[str, FieldError] = {}
     echo: dict[str, Any] = {}
@@ -173,10 +181,10 @@ def _parse_step_values(
                 errors[name] = FieldError("error.too_long", {"max": str(limit)})
                 echo[name] = text
                 continue
-            found = findings(text)
-            if found:
-                errors[name] = _guard_error(found, county)
-                echo[name] = text
+            verdict = check(text, places)
+            if verdict.blocks or (verdict.notices and go_on != "true"):
+                errors[name] = _guard_error(verdict, county)
+                echo[name] = text  # shown on the card again, never stored
                 continue
             accepted[name] = text or None
     merged = data.model_copy(update=accepted)
@@ -195,11 +203,17 @@ def _parse_step_values(
     return accepted, errors, echo
 
 
-def _guard_error(found: list[Finding], county: CountyLists) -> FieldError:
-    identifiers = [f for f in found if f is not Finding.GRIEVANCE]
-    if identifiers:
-        return FieldError("guard.identifiers", {"kinds": ",".join(f.value for f in identifiers)})
+def _guard_error(verdict: Verdict, county: CountyLists) -> FieldError:
+    """Identifiers block; the grievance notice is a question the worker may answer "go on"."""
+    if verdict.blocks:
+        kinds = ",".join(f.value for f in verdict.blocks)
+        return FieldError("guard.identifiers", {"kinds": kinds})
     return FieldError("guard.grievance", {"url": county.grievance_notice_url})
+
+
+def asks_to_go_on(errors: dict[str, FieldError]) -> bool:
+    """Whether a step card must offer the grievance notice's "go on" toggle."""
+    return any(e.key == "guard.grievance" for e in errors.values())
 
 
 def _needs_other_text(data: ReportData, county: CountyLists) -> bool:
@@ -233,8 +247,9 @@ def to_submission(data: ReportData, county: CountyLists) -> Submission:
         values = value if isinstance(value, list) else [value] if value else []
         if not set(values) <= county.option_ids(list_name):
             raise MalformedInput("error.stale_value")
-    for name in (f.name for f in FREE_TEXTS):
-        if findings(getattr(submission, name) or ""):
+    places = county.place_names()
+    for name in (f.name for f in FREE_TEXTS):  # identifiers block; a notice was answered
+        if check(getattr(submission, name) or "", places).blocked:
             raise MalformedInput()
     return submission
 
