@@ -14,6 +14,7 @@ from pathlib import Path
 
 from aiohttp import web
 
+from bot.logs import configure_logging
 from bot.settings import Environment, Settings, SettingsError, load_settings
 from counties import CountyConfigError, county_path, load_county
 from storage.migrate import upgrade
@@ -189,7 +190,6 @@ def main(argv: list[str] | None = None) -> int:
         from bot.check_text import run as check_text
 
         return check_text(sys.stdin, sys.stdout, sys.stderr, args.county)
-    from bot.logs import configure_logging  # imports the SDK
 
     overrides = {"PORT": args.port} if getattr(args, "port", None) else {}
     try:

@@ -17,8 +17,7 @@ from dialogs.guard import check_texts
 def county_places(county: str) -> tuple[str, ...]:
     from counties import county_path, load_county
 
-    config = load_county(county_path(county))
-    return tuple(label for area in config.areas for label in (area.label or {}).values())
+    return load_county(county_path(county)).place_names()
 
 
 def run(stdin: TextIO, stdout: TextIO, stderr: TextIO, county: str | None = None) -> int:

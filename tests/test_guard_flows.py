@@ -177,3 +177,25 @@ async def test_identifiers_reach_neither_the_database_nor_the_csv(bot: BotClient
     for fragment in [*FRAGMENTS, "matti.virtanen", "131052"]:
         assert fragment not in exported, fragment
         assert fragment not in stored, fragment
+
+
+async def test_a_vartti_note_with_inflected_identifiers_is_refused_a_grievance_is_not(
+    bot: BotClient,
+) -> None:
+    from bot.app import CONTAINER
+    from storage.models import VarttiOccurrence
+    from tests.test_vartti import TUESDAY_0630, install, rows, set_schedule
+
+    await install(bot)
+    await set_schedule(bot)
+    await bot.app[CONTAINER].vartti.plan_due(TUESDAY_0630)
+    (occurrence,) = await rows(bot.db, VarttiOccurrence)
+    held = {"rake": "vartti.held", "occurrence": occurrence.id, "lang": "fi", "participants": "5"}
+    for note in ("Puhuttiin Virtasen perheestä", "Soitetaan 040‐1234567", "hetu 131052-308t"):
+        body = await bot.invoke(a.execute(bot.connector.url, {**held, "note": note}, team=True))
+        assert body["statusCode"] == 400 and "tunnistetieto" in body["value"]["message"]
+    note = "Tämä asiakas -tyyppiset tapaukset toistuvat: ilmiönä asumisen kriisit."
+    body = await bot.invoke(a.execute(bot.connector.url, {**held, "note": note}, team=True))
+    assert "Vartti pidetty" in str(body["value"])
+    (occurrence,) = await rows(bot.db, VarttiOccurrence)
+    assert occurrence.note == note
