@@ -22,6 +22,7 @@ from storage.db import Database
 from storage.models import AuditEntry, Base
 from tests import activities as a
 from tests.conftest import BotClient
+from tests.test_digests import valid
 from tests.test_report_dialog import DRAFT, STEP1, STEP2, STEP3, STEP4, act, fill
 from tests.test_report_http import buttons, card_of, observations, walk_chat
 
@@ -94,6 +95,8 @@ def test_the_county_places_are_the_dialogs_allow_context() -> None:
 def test_the_step_card_asks_only_after_a_notice(county: County) -> None:
     ctx = Ctx("fi", Catalog.load(), county)
     asked = act(start().data, county, "next", Step.WHAT, dict(STEP1, description=GRIEVANCE))
+    for mode in ("execute", "submit"):  # personal chat and the Teams dialog
+        valid(step_card(ctx, mode, DRAFT, Step.WHAT, asked.data, asked.errors))  # AC 1.5 schema
     card = json.dumps(step_card(ctx, "execute", DRAFT, Step.WHAT, asked.data, asked.errors))
     assert GUARD_CONTINUE in card and "SHL 48" in card
     blocked = act(start().data, county, "next", Step.WHAT, dict(STEP1, description=HOSTILE[0]))
