@@ -6,11 +6,16 @@ Rules (a hit is the span of the name):
 - a listed first name or surname next to a capitalised word that is not a place or an organisation
   (names outside the list: "Pirkko Hämäläinen-Smith", "Sinikka Järvinen");
 - a surname on its own when the form is not also an ordinary word ("Korhoselle", "virtasesta"),
-  or when it is capitalised inside a sentence ("kävin Laineen kanssa"); a first name on its own
-  when it is capitalised inside a sentence and not an ordinary word;
+  or when it is capitalised inside a sentence ("Soitin Laineelle"); a capitalised first name on
+  its own inside a sentence, or anywhere when it is not also an ordinary word ("Pirkko kertoi");
+- a capitalised word inside a sentence in the form of a -nen surname outside the lists
+  ("Soitin Vesalaiselle"), not the adjectives and verbal nouns built alike ("Rakenteellinen");
 - a title or kinship word before a capitalised word ("rouva Nieminen", "fru Lindqvist", "äiti
-  Anna", "familjen Andersson") and a name before a family word ("Virtasen perhe");
+  Anna", "familjen Andersson"), a name before a family word ("Virtasen perhe", "Kyöstin äiti")
+  or a person's postposition ("Laineen kanssa");
 - initials before a surname or a capitalised word ("M. Virtanen", "A-M. Korhonen").
+A sentence starts after . ! ? : ; a line break, a bullet or a bracket: capitalisation there says
+nothing, so an ordinary word there ("Laine kertoi" at the start) is not taken for a name.
 A word that is a place (the municipalities, and the county's own place names given as an
 allow-context) does not count as a name on its own: "Salossa", "Lahden kaupunki", a list of
 municipalities one per line. Two names in a pair still block ("Matti Lahti").
@@ -29,7 +34,6 @@ from dialogs.guard_morph import name_forms, readings
 _DATA = Path(__file__).parent / "data"
 FIRST, LAST, PLACE = 1, 2, 4
 _TOKEN = re.compile(r"[^\W\d_]+(?:['’\-][^\W\d_]+)*")
-_SENTENCE_END = frozenset(".!?:;\n\"'([{•*-–>»«")
 _TITLES = frozenset(
     "rouva rva herra hra neiti nti tohtori tri fru herr hr fröken frk mr mrs ms miss dr "
     "mister madame".split()
@@ -229,7 +233,7 @@ def _pair(a: _Tok, b: _Tok) -> bool:
     return False
 
 
-def _alone(tok: _Tok, previous: _Tok | None, following: _Tok | None) -> bool:
+def _alone(tok: _Tok) -> bool:
     """A single word that is a name even without a neighbour."""
     if tok.place or not tok.name:
         return False
@@ -275,7 +279,7 @@ def name_spans(text: str, places: Iterable[str] = ()) -> Iterator[tuple[int, int
         following = toks[i + 1] if i + 1 < len(toks) else None
         if previous is not None and _pair(previous, tok):
             yield previous.start, tok.end
-        elif _alone(tok, previous, following) or _context(tok, previous, following):
+        elif _alone(tok) or _context(tok, previous, following):
             yield tok.start, tok.end
         elif _unlisted(tok):
             yield tok.start, tok.end
