@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from dialogs.guard import withheld
 from storage.db import Database, utcnow
@@ -28,3 +29,15 @@ class AuditLog:
                 select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit)
             )
             return list(rows)
+
+
+async def write(
+    conn: AsyncConnection, actor: str, action: str, target: str, allowed: bool = True
+) -> None:
+    """An audit entry inside the caller's transaction (it commits, or rolls back, with the
+    change it records)."""
+    await conn.execute(
+        insert(AuditEntry).values(
+            at=utcnow(), actor=actor, action=action[:32], target=target[:200], allowed=allowed
+        )
+    )
