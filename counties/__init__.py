@@ -78,6 +78,27 @@ class TeamDefaults(BaseModel):
     area: str | None = None
 
 
+class OkrTargets(BaseModel):
+    """Yearly targets (seed 000 §2.1 OKR); null where the county's plan names none."""
+
+    model_config = ConfigDict(extra="forbid")
+    observations_per_year: int | None = Field(default=50, ge=0)
+    observations_baseline: int | None = Field(default=None, ge=0)  # the year before the plan
+    summaries_per_year: int | None = Field(default=None, ge=0)
+    recommendations_per_year: int | None = Field(default=5, ge=0)  # action proposals
+    actions_per_year: int | None = Field(default=None, ge=0)  # actions taken in service areas
+    rake_items_per_year: int | None = Field(default=None, ge=0)  # Rake items in meetings
+
+
+class FollowUpSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    # A follow-up question is overdue this many days after it was asked; then one grouped
+    # reminder a day per person until answered.
+    answer_days: int = Field(default=7, ge=1, le=90)
+    # A proposal with no due date given is due this many days after it was made.
+    default_due_days: int = Field(default=90, ge=1, le=730)
+
+
 class County(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -103,6 +124,11 @@ class County(BaseModel):
     prompts: list[Prompt] = []  # added to the shipped Rake-vartti library
     prompt_rotation_weeks: int = Field(default=8, ge=0, le=104)
     teams: list[TeamDefaults] = []  # optional preset service area / area per team id
+    # The lead(s) of each service area (AAD object ids): asked for comments and for what was
+    # done about a proposal. Keys are ids of service_areas.
+    service_area_leads: dict[str, list[AadId]] = {}
+    okr_targets: OkrTargets = OkrTargets()
+    follow_up: FollowUpSettings = FollowUpSettings()
 
     @field_validator("name")
     @classmethod
@@ -120,6 +146,20 @@ class County(BaseModel):
                 raise ValueError(f"the id '{option.id}' appears twice")
             seen.add(option.id)
         return value
+
+    @model_validator(mode="after")
+    def _leads_of_known_areas(self) -> County:
+        known = {o.id for o in self.service_areas}
+        unknown = sorted(set(self.service_area_leads) - known)
+        if unknown:
+            raise ValueError(f"service_area_leads names unknown service areas: {unknown}")
+        return self
+
+    def leads_of(self, service_area: str) -> list[str]:
+        return list(self.service_area_leads.get(service_area, []))
+
+    def is_lead(self, aad_id: str | None) -> bool:
+        return bool(aad_id) and any(aad_id in ids for ids in self.service_area_leads.values())
 
     def option_ids(self, list_name: str) -> set[str]:
         options: list[Option] = getattr(self, list_name)

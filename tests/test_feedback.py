@@ -15,6 +15,11 @@ from dialogs.feedback import (
     wants_feedback,
 )
 from dialogs.processing import FeedbackEvent
+from storage.db import Database
+from storage.feedback import FeedbackRepository
+from storage.outbox import Outbox
+from storage.phenomena import PhenomenonRepository
+from tests.seed import add, local
 
 T0 = datetime(2026, 5, 4, 8, tzinfo=UTC)
 
@@ -66,3 +71,44 @@ def test_the_same_happening_is_queued_once_and_worded_from_its_detail() -> None:
     )
     params = line_params(pending(5, "w1"))
     assert params == {"reference": "RAKE-2026-0005", "name": "Nuorten asunnottomuus"}
+
+
+async def test_the_daily_batch_sends_one_message_per_person_per_day(db: Database) -> None:
+    obs = await add(db, local(2026, 5, 4), 3, reporter_id="worker-1")
+    (other,) = await add(db, local(2026, 5, 4), reporter_id="worker-2")
+    groups = PhenomenonRepository(db)
+    phen = await groups.create_phenomenon("ph", "Ilmiö", "", "exp", T0)
+    await groups.group(phen, [o.reference for o in obs[:2]] + [other.reference], "exp", T0)
+    repo = FeedbackRepository(db)
+    day = date(2026, 5, 4)
+    day_start = datetime(2026, 5, 3, 21, tzinfo=UTC)  # local midnight
+
+    async def run(now: datetime) -> list[str]:
+        told = await repo.told_since(day_start)
+        sent = []
+        for message in batch(await repo.pending(), told):
+            item = (message.outbox_key(now.date()), "feedback", "conv", {"card": {}})
+            if await repo.settle(message, lambda _m, item=item: item, now):
+                sent.append(message.recipient_id)
+        return sent
+
+    assert await run(T0) == ["worker-1", "worker-2"]
+    await groups.group(phen, [obs[2].reference], "exp", T0 + timedelta(hours=1))
+    assert await run(T0 + timedelta(hours=2)) == []  # worker-1 was told today already
+    assert len(await repo.pending()) == 1
+    assert (await Outbox(db).by_key(feedback_key("worker-1", day))) is not None
+    tomorrow = T0 + timedelta(days=1)
+    day_start = day_start + timedelta(days=1)
+    assert await run(tomorrow) == ["worker-1"]
+    assert await repo.pending() == []
+
+
+async def test_a_person_who_cannot_be_reached_keeps_their_happenings(db: Database) -> None:
+    (obs,) = await add(db, local(2026, 5, 4))
+    groups = PhenomenonRepository(db)
+    phen = await groups.create_phenomenon("ph", "Ilmiö", "", "exp", T0)
+    await groups.group(phen, [obs.reference], "exp", T0)
+    repo = FeedbackRepository(db)
+    (message,) = batch(await repo.pending(), set())
+    assert not await repo.settle(message, lambda _m: None, T0)
+    assert len(await repo.pending()) == 1

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -17,6 +17,13 @@ from dialogs.proposals import (
     check_proposal,
     parse_due,
 )
+from storage.audit import AuditLog
+from storage.db import Database
+from storage.feedback import FeedbackRepository
+from storage.phenomena import PhenomenonRepository
+from storage.processing import ProcessingRepository
+from storage.proposals import ProposalRepository
+from tests.seed import add, local
 
 AREAS = {"adult_social", "family_social"}
 TODAY = date(2026, 12, 1)
@@ -77,3 +84,54 @@ def test_answers_decide_the_status_and_only_done_and_not_planned_are_final() -> 
     )
     with pytest.raises(ProcessingError):
         check_answer("maybe", "")
+
+
+# --- in the database (SQLite and PostgreSQL) ------------------------------------------------
+
+
+NOW = datetime(2026, 3, 10, 9, tzinfo=UTC)
+
+
+async def test_a_proposal_from_observations_and_a_phenomenon_marks_them_all(db: Database) -> None:
+    named, member = await add(db, local(2026, 3, 2), 2)
+    (anonymous,) = await add(db, local(2026, 3, 3), anonymous=True)
+    groups = PhenomenonRepository(db)
+    phen = await groups.create_phenomenon("paijat-hame", "Häätöuhat", "", "exp", NOW)
+    await groups.group(phen, [member.reference, anonymous.reference], "exp", NOW)
+    checked = check_proposal(
+        proposal(observation_refs=(named.reference,), phenomenon_ids=(phen,)), TODAY, AREAS
+    )
+    repo = ProposalRepository(db)
+    pid = await repo.create(
+        checked, [named.reference], [phen], "paijat-hame", 2026, "exp", NOW + timedelta(hours=1)
+    )
+    view = await repo.get(pid, NOW)
+    assert view.status is ProposalStatus.OPEN and view.phenomena == (phen,)
+    assert set(view.observations) == {named.reference, member.reference, anonymous.reference}
+    processing = ProcessingRepository(db)
+    for ref in view.observations:
+        state = await processing.state(ref)
+        assert state.status.value == "proposed" and state.stamps["proposed_at"] is not None
+    events = sorted((p.reference, p.event.value) for p in await FeedbackRepository(db).pending())
+    assert (named.reference, "proposed") in events and (member.reference, "proposed") in events
+    assert all(ref != anonymous.reference for ref, _ in events)
+    assert "proposal.create" in [e.action for e in await AuditLog(db).entries(5)]
+
+
+async def test_proposals_are_listed_by_status_area_and_year(db: Database) -> None:
+    (obs,) = await add(db, local(2026, 3, 2))
+    repo = ProposalRepository(db)
+    for area, year in [("adult_social", 2026), ("family_social", 2026), ("adult_social", 2025)]:
+        checked = check_proposal(
+            proposal(service_area=area, observation_refs=(obs.reference,)), TODAY, AREAS
+        )
+        await repo.create(checked, [obs.reference], [], "paijat-hame", year, "exp", NOW)
+    assert len(await repo.listing(NOW)) == 3
+    assert len(await repo.listing(NOW, service_area="adult_social")) == 2
+    assert len(await repo.listing(NOW, year=2026, service_area="adult_social")) == 1
+    assert len(await repo.listing(NOW, status=ProposalStatus.DONE)) == 0
+    first = (await repo.listing(NOW))[0]
+    await repo.withdraw(first.id, "exp", NOW)
+    assert len(await repo.listing(NOW, status=ProposalStatus.WITHDRAWN)) == 1
+    with pytest.raises(ProcessingError):
+        await repo.withdraw(first.id, "exp", NOW)
