@@ -84,7 +84,12 @@ class CheckedProposal:
     due: date
 
 
-def check_proposal(value: ProposalInput, today: date, service_areas: set[str]) -> CheckedProposal:
+def check_proposal(
+    value: ProposalInput,
+    today: date,
+    service_areas: set[str],
+    default_due_days: int = DEFAULT_DUE_DAYS,
+) -> CheckedProposal:
     """Title and text guarded; a known service area; an owner; a due date not in the past
     (default: a quarter from today); made from at least one observation or phenomenon."""
     title = guard_text(value.title, MAX_TITLE)
@@ -95,7 +100,7 @@ def check_proposal(value: ProposalInput, today: date, service_areas: set[str]) -
         raise ProcessingError("proposal.error.service_area")
     if not value.owner_id.strip():
         raise ProcessingError("proposal.error.no_owner")
-    due = value.due or today + timedelta(days=DEFAULT_DUE_DAYS)
+    due = value.due or today + timedelta(days=default_due_days)
     if due < today:
         raise ProcessingError("proposal.error.due_past")
     if not value.observation_refs and not value.phenomenon_ids:

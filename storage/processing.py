@@ -155,6 +155,13 @@ class ProcessingRepository:
     async def rows(self, conn: AsyncConnection, ids: list[int]) -> list[Any]:
         return await observation_rows(conn, ids)
 
+    async def reference_of(self, observation_id: int) -> str:
+        async with self._db.engine.connect() as conn:
+            found = await conn.scalar(select(OBS.c.reference).where(OBS.c.id == observation_id))
+        if found is None:
+            raise ProcessingError("processing.error.not_found", reference=str(observation_id))
+        return str(found)
+
     async def state(self, reference: str) -> ProcessingState:
         async with self._db.engine.connect() as conn:
             row = await self.row(conn, reference)

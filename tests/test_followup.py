@@ -3,21 +3,20 @@ owner per day for overdue, unanswered questions (the clock is moved, never waite
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.processing_service import Actor
 from dialogs.processing import ProcessingError
 from dialogs.proposals import (
     DUE_TRIGGER,
-    FollowUpAnswer,
     OpenFollowUp,
-    ProposalInput,
     ProposalState,
     ProposalStatus,
     SummaryMade,
-    check_proposal,
     is_overdue,
     reminder_key,
     reminders_today,
@@ -26,9 +25,8 @@ from dialogs.proposals import (
     triggers_due,
 )
 from storage.db import Database
-from storage.feedback import FeedbackRepository
 from storage.outbox import Outbox
-from storage.proposals import ProposalRepository
+from tests.loop_helpers import EXPERT, HELSINKI, LEAD, Clock, jobs, outbox_keys, reachable, service
 from tests.seed import add, local
 
 TZ = ZoneInfo("Europe/Helsinki")
@@ -115,100 +113,118 @@ def test_the_day_of_a_reminder_is_the_countys_local_day() -> None:
 # --- in the database (SQLite and PostgreSQL), the clock moved by hand ----------------------
 
 
-async def _proposal(db: Database, owner: str = "lead-1") -> tuple[ProposalRepository, int, str]:
-    (obs,) = await add(db, local(2026, 3, 2))
-    checked = check_proposal(
-        ProposalInput(
-            "Otsikko", "Teksti", "adult_social", owner, date(2026, 6, 30), (obs.reference,)
-        ),
-        date(2026, 3, 10),
-        {"adult_social"},
+async def _made(db: Database, clock: Clock, due: str = "2026-06-30") -> tuple[int, str]:
+    """A proposal from one observation, owned by lead-1 (the service area's lead)."""
+    (obs,) = await add(db, local(2026, 3, 2), reporter_id="worker-1")
+    view = await service(db, clock).make_proposal(
+        EXPERT, "Asumisneuvontaa", "Lisää aikoja.", "adult_social", due, [obs.reference]
     )
-    repo = ProposalRepository(db)
-    return (
-        repo,
-        await repo.create(checked, [obs.reference], [], "ph", 2026, "exp", MADE),
-        obs.reference,
-    )
+    return view.id, obs.reference
 
 
-def _card(kind: str, key: str) -> tuple[str, str, str, dict[str, object]]:
-    return (key, kind, "conv", {"card": {}})
-
-
-async def test_asked_once_per_trigger_with_its_card_in_the_outbox(db: Database) -> None:
-    repo, pid, _ref = await _proposal(db)
-    asked = datetime(2026, 6, 30, 6, tzinfo=UTC)
-    first = await repo.ask(
-        pid,
-        DUE_TRIGGER,
-        "lead-1",
-        asked,
-        resolve_by(asked, 7),
-        lambda fid: _card("followup", f"followup:{fid}"),
-    )
-    again = await repo.ask(
-        pid,
-        DUE_TRIGGER,
-        "lead-1",
-        asked,
-        resolve_by(asked, 7),
-        lambda fid: _card("followup", f"followup:{fid}"),
-    )
-    assert first is not None and again is None
-    assert await Outbox(db).by_key(f"followup:{first}") is not None
-    (state,) = await repo.states()
-    assert state.status is ProposalStatus.ASKED and state.open_follow_up
-    assert triggers_due(state, date(2026, 7, 1), []) == []
+async def test_asked_at_the_due_date_once_with_the_card_in_the_outbox(db: Database) -> None:
+    clock = Clock(MADE)
+    await reachable(db, "lead-1")
+    pid, _ref = await _made(db, clock)
+    loop = jobs(service(db, clock))
+    clock.at_local(2026, 6, 29)
+    assert await loop.ask_follow_ups() == 0
+    clock.at_local(2026, 6, 30, 7)
+    assert await loop.ask_follow_ups() == 1
+    assert await loop.ask_follow_ups() == 0  # once per trigger
+    (key,) = await outbox_keys(db, "followup:")
+    item = await Outbox(db).by_key(key)
+    card = json.dumps(item.payload["card"], ensure_ascii=False)
+    assert "Mitä tehtiin?" in card and f"#{pid}" in card
+    (state,) = await service(db, clock).repos.proposals.states()
+    assert state.status is ProposalStatus.ASKED
 
 
 async def test_overdue_follow_ups_are_reminded_once_a_day_until_answered(db: Database) -> None:
-    repo, pid, ref = await _proposal(db)
-    _other, pid2, _ = await _proposal(db)
-    asked = datetime(2026, 6, 30, 6, tzinfo=UTC)
-    for p in (pid, pid2):
-        await repo.ask(p, DUE_TRIGGER, "lead-1", asked, resolve_by(asked, 7), lambda _f: None)
-
-    async def tick(now: datetime) -> list[int]:
-        """What the daily job does: group per owner, claim the day's reminder, mark."""
-        sent = []
-        for owner, items in reminders_today(await repo.open_follow_ups(), now, TZ).items():
-            day_start = datetime.combine(now.astimezone(TZ).date(), datetime.min.time(), TZ)
-            key = reminder_key(owner, now, TZ)
-            if await repo.remind([i.id for i in items], day_start, now, _card("reminder", key)):
-                sent.append(len(items))
-        return sent
-
-    assert await tick(asked + timedelta(days=6)) == []  # not overdue yet
-    overdue = asked + timedelta(days=7)
-    assert await tick(overdue) == [2]  # ONE message for both
-    assert await tick(overdue + timedelta(hours=5)) == []  # same day
-    assert await tick(overdue + timedelta(days=1)) == [2]  # the next day
-    counts = await Outbox(db).counts()
-    assert counts == {"pending": 2}
-    open_ = {f.proposal_id: f for f in await repo.open_follow_ups()}
-    status = await repo.answer(
-        open_[pid].id, "lead-1", FollowUpAnswer.DONE, "Tehty.", overdue + timedelta(days=1, hours=1)
-    )
+    clock = Clock(MADE)
+    await reachable(db, "lead-1", "worker-1")
+    first, ref = await _made(db, clock)
+    second, _ = await _made(db, clock)
+    svc = service(db, clock)
+    loop = jobs(svc)
+    clock.at_local(2026, 6, 30, 7)
+    assert await loop.ask_follow_ups() == 2
+    clock.at_local(2026, 7, 6, 10)
+    assert await loop.remind_overdue() == 0  # not overdue before a week has gone
+    clock.at_local(2026, 7, 7, 10)  # Tuesday, a week after asking
+    assert await loop.remind_overdue() == 1  # ONE grouped message for both questions
+    reminder = await Outbox(db).by_key("followup-reminder:lead-1:2026-07-07")
+    text = json.dumps(reminder.payload["card"], ensure_ascii=False)
+    assert f"#{first}" in text and f"#{second}" in text
+    clock.move(hours=5)
+    assert await loop.remind_overdue() == 0  # the same day
+    clock.at_local(2026, 7, 8, 10)
+    assert await loop.remind_overdue() == 1  # the next day again
+    open_ = {f.proposal_id: f.id for f in await svc.repos.proposals.open_follow_ups()}
+    status = await svc.answer_follow_up(LEAD, open_[first], "done", "Kaksi aikaa lisää.")
     assert status is ProposalStatus.DONE
-    assert await tick(overdue + timedelta(days=2)) == [1]  # only the one still open
-    assert [p.event.value for p in await FeedbackRepository(db).pending()].count("follow_up") == 1
-    assert ref in [p.reference for p in await FeedbackRepository(db).pending()]
+    clock.at_local(2026, 7, 9, 10)
+    assert await loop.remind_overdue() == 1
+    last = await Outbox(db).by_key("followup-reminder:lead-1:2026-07-09")
+    text = json.dumps(last.payload["card"], ensure_ascii=False)
+    assert f"#{second}" in text and f"#{first} " not in text
+    clock.at_local(2026, 7, 11, 10)  # Saturday: no reminders at the weekend
+    assert await loop.remind_overdue() == 0
+    pending = await svc.repos.feedback.pending()
+    assert [(p.reference, p.event.value) for p in pending if p.event.value == "follow_up"] == [
+        (ref, "follow_up")
+    ]
 
 
-async def test_only_the_owner_answers_and_only_once(db: Database) -> None:
-    repo, pid, _ = await _proposal(db)
-    asked = datetime(2026, 6, 30, 6, tzinfo=UTC)
-    fid = await repo.ask(pid, DUE_TRIGGER, "lead-1", asked, resolve_by(asked), lambda _f: None)
-    assert fid is not None
-    with pytest.raises(ProcessingError):
-        await repo.answer(fid, "lead-2", FollowUpAnswer.DONE, "", asked)
-    assert await repo.answer(fid, "lead-1", FollowUpAnswer.PARTLY, "Osin", asked) is (
-        ProposalStatus.IN_PROGRESS
+async def test_asked_again_after_the_next_periodic_summary_until_final(db: Database) -> None:
+    clock = Clock(MADE)
+    await reachable(db, "lead-1")
+    pid, _ = await _made(db, clock, due="2026-12-31")
+    svc = service(db, clock)
+    loop = jobs(svc)
+    clock.at_local(2026, 5, 1, 8)
+    from dialogs.periods import Rhythm, last_complete
+    from storage.digests import DigestRepository
+
+    digests = DigestRepository(db, HELSINKI)
+    await digests.store_summary(
+        "quarterly", last_complete(Rhythm.QUARTERLY, clock.now.date()), "paijat-hame", {}
     )
+    assert await loop.ask_follow_ups() == 1
+    (fid,) = [f.id for f in await svc.repos.proposals.open_follow_ups()]
+    await svc.answer_follow_up(LEAD, fid, "partly", "Osin.")
+    assert await loop.ask_follow_ups() == 0  # the same summary does not ask twice
+    clock.at_local(2026, 8, 1, 8)
+    await digests.store_summary(
+        "quarterly", last_complete(Rhythm.QUARTERLY, clock.now.date()), "paijat-hame", {}
+    )
+    assert await loop.ask_follow_ups() == 1
+    (fid,) = [f.id for f in await svc.repos.proposals.open_follow_ups()]
+    await svc.answer_follow_up(LEAD, fid, "not_planned", "")
+    clock.at_local(2026, 11, 1, 8)
+    await digests.store_summary(
+        "quarterly", last_complete(Rhythm.QUARTERLY, clock.now.date()), "paijat-hame", {}
+    )
+    assert await loop.ask_follow_ups() == 0  # final
+    view = await svc.proposal(EXPERT, pid)
+    assert [f.answer for f in view.follow_ups] == ["partly", "not_planned"]
+
+
+async def test_only_the_owner_or_an_expert_answers_and_only_once(db: Database) -> None:
+    clock = Clock(MADE)
+    pid, _ = await _made(db, clock)
+    svc = service(db, clock)
+    clock.at_local(2026, 6, 30, 7)
+    assert await jobs(svc).ask_follow_ups() == 1  # recorded although lead-1 is not reachable
+    (fid,) = [f.id for f in await svc.repos.proposals.open_follow_ups()]
+    with pytest.raises(ProcessingError) as refused:
+        await svc.answer_follow_up(Actor("someone"), fid, "done", "")
+    assert refused.value.key == "processing.error.experts_only"
     with pytest.raises(ProcessingError):
-        await repo.answer(fid, "lead-1", FollowUpAnswer.DONE, "", asked)
-    (state,) = await repo.states()
-    assert not state.open_follow_up and state.last_asked_at == asked
-    summary = SummaryMade("quarterly", "2026-Q3", datetime(2026, 8, 1, 5, tzinfo=UTC))
-    assert triggers_due(state, date(2026, 8, 1), [summary]) == ["summary:quarterly:2026-Q3"]
+        await svc.answer_follow_up(LEAD, fid, "maybe", "")
+    with pytest.raises(ProcessingError):
+        await svc.answer_follow_up(LEAD, fid, "done", "Soita 040 123 4567")
+    await svc.answer_follow_up(EXPERT, fid, "done", "Puhelimessa sovittu.")  # on the lead's behalf
+    with pytest.raises(ProcessingError):
+        await svc.answer_follow_up(LEAD, fid, "done", "")
+    assert (await svc.proposal(EXPERT, pid)).status is ProposalStatus.DONE
