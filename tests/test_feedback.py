@@ -3,6 +3,7 @@ everything that happened meanwhile batched into it."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime, timedelta
 
 from dialogs.feedback import (
@@ -19,6 +20,7 @@ from storage.db import Database
 from storage.feedback import FeedbackRepository
 from storage.outbox import Outbox
 from storage.phenomena import PhenomenonRepository
+from tests.loop_helpers import EXPERT, Clock, jobs, outbox_keys, reachable, service
 from tests.seed import add, local
 
 T0 = datetime(2026, 5, 4, 8, tzinfo=UTC)
@@ -112,3 +114,46 @@ async def test_a_person_who_cannot_be_reached_keeps_their_happenings(db: Databas
     (message,) = batch(await repo.pending(), set())
     assert not await repo.settle(message, lambda _m: None, T0)
     assert len(await repo.pending()) == 1
+
+
+async def test_the_reporter_is_told_along_the_way_in_one_message_a_day(db: Database) -> None:
+    clock = Clock(datetime(2026, 5, 4, 6, tzinfo=UTC))  # Monday 09:00 in Helsinki
+    await reachable(db, "worker-1", "worker-2", "lead-1")
+    (mine,) = await add(db, local(2026, 5, 2), reporter_id="worker-1", locale="sv")
+    (anonymous,) = await add(db, local(2026, 5, 2), reporter_id="worker-2", anonymous=True)
+    svc = service(db, clock)
+    loop = jobs(svc)
+    refs = [mine.reference, anonymous.reference]
+    await svc.group(EXPERT, refs, name="Nuorten asunnottomuus", description="Toistuu.")
+    await svc.make_proposal(EXPERT, "Asumisneuvontaa", "", "adult_social", None, refs)
+    assert await loop.send_feedback() == 1  # worker-1 only; anonymous reports never
+    (key,) = await outbox_keys(db, "feedback:")
+    assert key == "feedback:worker-1:2026-05-04"
+    card = json.dumps((await Outbox(db).by_key(key)).payload["card"], ensure_ascii=False)
+    assert "Nuorten asunnottomuus" in card and "Asumisneuvontaa" in card  # both, in one
+    assert "förenades med fenomenet" in card  # in the reporter's language
+    clock.move(hours=2)
+    open_ = await svc.repos.proposals.open_follow_ups()
+    assert open_ == []
+    await svc.change_status(EXPERT, mine.reference, "closed", "acted_on", "Ehdotus tehty.")
+    assert await loop.send_feedback() == 0  # nothing new to tell; and told today already
+    clock.at_local(2026, 5, 4, 22)
+    assert await loop.send_feedback() == 0  # not at night
+    assert await outbox_keys(db, "feedback:") == ["feedback:worker-1:2026-05-04"]
+
+
+async def test_what_happened_waits_until_the_next_day(db: Database) -> None:
+    clock = Clock(datetime(2026, 5, 4, 6, tzinfo=UTC))
+    await reachable(db, "worker-1")
+    first, second = await add(db, local(2026, 5, 2), 2, reporter_id="worker-1")
+    svc = service(db, clock)
+    loop = jobs(svc)
+    await svc.group(EXPERT, [first.reference], name="Ilmiö A")
+    assert await loop.send_feedback() == 1
+    clock.move(hours=1)
+    await svc.group(EXPERT, [second.reference], name="Ilmiö B")
+    assert await loop.send_feedback() == 0
+    clock.at_local(2026, 5, 5, 9)
+    assert await loop.send_feedback() == 1
+    card = (await Outbox(db).by_key("feedback:worker-1:2026-05-05")).payload["card"]
+    assert "Ilmiö B" in json.dumps(card, ensure_ascii=False)
