@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 import pytest
 
+from counties import CountyConfigError, county_path, load_county
 from dialogs.processing import ProcessingError
 from dialogs.proposals import (
     AFTER_ANSWER,
@@ -135,3 +137,15 @@ async def test_proposals_are_listed_by_status_area_and_year(db: Database) -> Non
     assert len(await repo.listing(NOW, status=ProposalStatus.WITHDRAWN)) == 1
     with pytest.raises(ProcessingError):
         await repo.withdraw(first.id, "exp", NOW)
+
+
+def test_a_county_names_leads_only_of_its_own_service_areas(tmp_path: Any) -> None:
+    text = (county_path("paijat-hame")).read_text(encoding="utf-8")
+    broken = tmp_path / "c.yaml"
+    broken.write_text(text.replace("  family_social: []", "  nowhere: [x]"), encoding="utf-8")
+    with pytest.raises(CountyConfigError, match="service_area_leads"):
+        load_county(broken)
+    county = load_county(county_path("paijat-hame"))
+    assert county.okr_targets.observations_per_year == 50
+    assert county.okr_targets.recommendations_per_year == 5
+    assert county.leads_of("family_social") == [] and not county.is_lead("x")
