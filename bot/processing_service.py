@@ -93,6 +93,9 @@ class ProcessingService:
         self._similar = similar
 
     # --- helpers ---------------------------------------------------------------------------
+    async def is_expert(self, actor: Actor) -> bool:
+        return await self._is_expert(actor.aad_id)
+
     async def require_expert(self, actor: Actor) -> None:
         if not await self._is_expert(actor.aad_id):
             raise Denied()
