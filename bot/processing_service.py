@@ -20,6 +20,7 @@ from bot.processing_support import Repositories, draft_blocks, proposal_card_vie
 from cards.common import Card, Ctx
 from cards.processing import (
     CommentRequestView,
+    PathView,
     ProcessingView,
     RequestLine,
     Similar,
@@ -115,6 +116,19 @@ class ProcessingService:
             return None
         target = dict(ref.__dict__)
         return lambda key, card: (key, kind, ref.conversation_id, {"target": target, "card": card})
+
+    async def paths(self, observation_ids: list[int]) -> dict[int, PathView]:
+        """For "my reports": each of the reporter's own observations, its whole path."""
+        found = await self.repos.paths.paths(observation_ids)
+        return {
+            obs_id: PathView(
+                path.stamps,
+                path.closing_reason,
+                tuple(path.phenomena),
+                tuple((p.title, p.status, p.last_answer) for p in path.proposals),
+            )
+            for obs_id, path in found.items()
+        }
 
     # --- one observation -------------------------------------------------------------------
     async def view(self, actor: Actor, reference: str) -> ProcessingView:

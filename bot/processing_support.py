@@ -15,6 +15,7 @@ from storage.conversations import ConversationRepository
 from storage.db import Database
 from storage.feedback import FeedbackRepository
 from storage.metrics import MetricsRepository
+from storage.paths import PathRepository
 from storage.phenomena import PhenomenonRepository
 from storage.processing import ProcessingRepository
 from storage.proposals import ProposalRepository, ProposalView
@@ -30,6 +31,7 @@ class Repositories:
     metrics: MetricsRepository
     observations: ObservationRepository
     conversations: ConversationRepository
+    paths: PathRepository
 
     @classmethod
     def build(cls, db: Database, tz: ZoneInfo) -> Repositories:
@@ -41,6 +43,7 @@ class Repositories:
             MetricsRepository(db, tz),
             ObservationRepository(db),
             ConversationRepository(db),
+            PathRepository(db),
         )
 
 

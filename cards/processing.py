@@ -351,3 +351,31 @@ def comment_request_card(
     body.append(_input_text("answer", ctx.t("comment.field.answer"), MAX_NOTE, multiline=True))
     data = {"rake": COMMENT_ANSWER, "request": view.id, "lang": ctx.lang}
     return card(body, [action(mode, ctx.t("processing.action.send"), data)])
+
+
+# --- the reporter's view of the path ("my reports") ------------------------------------------
+@dataclass(frozen=True)
+class PathView:
+    stamps: dict[str, datetime]
+    closing_reason: str | None = None
+    phenomena: tuple[str, ...] = ()
+    proposals: tuple[tuple[str, str, str | None], ...] = ()  # (title, status, last answer)
+
+
+def path_facts(ctx: Ctx, path: PathView) -> list[tuple[str, str]]:
+    """What became of an observation, step by step, for its reporter."""
+    pairs: list[tuple[str, str]] = []
+    for status in ORDER[1:]:
+        moment = path.stamps.get(STAMP_COLUMN[status] or "")
+        if moment is not None:
+            pairs.append((ctx.t(f"status.{status.value}"), local_date(ctx, moment)))
+    if path.phenomena:
+        pairs.append((ctx.t("processing.phenomena"), ", ".join(path.phenomena)))
+    for title, proposal_status, answer in path.proposals:
+        value = f"{title} – {ctx.t(f'proposal.status.{proposal_status}')}"
+        if answer:
+            value += f" ({ctx.t(f'followup.answer.{answer}')})"
+        pairs.append((ctx.t("mine.path.proposal"), value))
+    if path.closing_reason:
+        pairs.append((ctx.t("processing.closing"), ctx.t(f"closing.{path.closing_reason}")))
+    return pairs

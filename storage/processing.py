@@ -19,7 +19,7 @@ from dialogs.vocabulary import ObservationStatus
 from storage.audit import write as audit
 from storage.db import Database
 from storage.feedback import Outgoing, queue
-from storage.models import Summary, SummaryObservation
+from storage.models import Observation, Summary, SummaryObservation
 from storage.outbox import enqueue
 from storage.processing_models import OBS_PROCESSING as OBS
 from storage.processing_models import (
@@ -36,7 +36,13 @@ MEMBERS = cast(Table, PhenomenonMember.__table__)
 NOTES = cast(Table, EnrichmentNote.__table__)
 REQUESTS = cast(Table, CommentRequest.__table__)
 SUMMARIES = cast(Table, Summary.__table__)
+OBS_TEXT = cast(Table, Observation.__table__)
 COVERED = cast(Table, SummaryObservation.__table__)
+
+
+def _short(value: str | None, limit: int) -> str:
+    value = " ".join((value or "").split())
+    return value if len(value) <= limit else value[: limit - 1].rstrip() + "…"
 
 
 class Conflict(ProcessingError):
@@ -154,6 +160,45 @@ class ProcessingRepository:
 
     async def rows(self, conn: AsyncConnection, ids: list[int]) -> list[Any]:
         return await observation_rows(conn, ids)
+
+    async def similar_candidates(
+        self, reference: str, observations: int = 2000, phenomena: int = 500
+    ) -> tuple[str, list[tuple[str, str, str, str, str | None]]]:
+        """The opened observation's text and what it may resemble: the newest earlier
+        observations and the phenomena, as (key, text, title, excerpt, reference)."""
+        t = OBS_TEXT
+        full = select(t.c.id, t.c.reference, t.c.description, t.c.structural)
+        async with self._db.engine.connect() as conn:
+            row = (await conn.execute(full.where(t.c.reference == reference))).one_or_none()
+            if row is None:
+                raise ProcessingError("processing.error.not_found", reference=reference)
+            earlier = (
+                await conn.execute(
+                    full.where(t.c.id < row.id).order_by(t.c.id.desc()).limit(observations)
+                )
+            ).all()
+            groups = (
+                await conn.execute(
+                    select(PHENOMENA.c.id, PHENOMENA.c.name, PHENOMENA.c.description)
+                    .order_by(PHENOMENA.c.id.desc())
+                    .limit(phenomena)
+                )
+            ).all()
+        found: list[tuple[str, str, str, str, str | None]] = [
+            (
+                f"obs:{r.id}",
+                f"{r.description} {r.structural or ''}".strip(),
+                r.reference,
+                _short(r.description, 120),
+                r.reference,
+            )
+            for r in earlier
+        ]
+        found += [
+            (f"phen:{g.id}", f"{g.name}. {g.description}", g.name, _short(g.description, 120), None)
+            for g in groups
+        ]
+        return f"{row.description} {row.structural or ''}".strip(), found
 
     async def reference_of(self, observation_id: int) -> str:
         async with self._db.engine.connect() as conn:

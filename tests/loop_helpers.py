@@ -35,7 +35,7 @@ class Clock:
         return self.now
 
 
-def service(db: Database, clock: Clock, **county: Any) -> ProcessingService:
+def service(db: Database, clock: Clock, similar: Any = None, **county: Any) -> ProcessingService:
     base = load_county(county_path("paijat-hame"))
     updates: dict[str, Any] = {"service_area_leads": {"adult_social": ["lead-1"]}}
     updates.update(county)
@@ -45,7 +45,7 @@ def service(db: Database, clock: Clock, **county: Any) -> ProcessingService:
         return aad_id == EXPERT.aad_id
 
     return ProcessingService(
-        Repositories.build(db, HELSINKI), cfg, Catalog.load(), clock, is_expert
+        Repositories.build(db, HELSINKI), cfg, Catalog.load(), clock, is_expert, similar
     )
 
 

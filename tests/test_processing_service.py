@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 
 from bot.processing_service import Actor
+from bot.similar_finder import SimilarFinder
+from cards.processing import path_facts
 from dialogs.processing import ProcessingError
 from dialogs.vocabulary import ObservationStatus
 from storage.audit import AuditLog
@@ -100,3 +103,57 @@ async def test_grouping_into_a_new_phenomenon_and_then_an_existing_one(db: Datab
     assert view.phenomena == ((pid, "Häätöuhat"),) and view.known_phenomena == ((pid, "Häätöuhat"),)
     with pytest.raises(ProcessingError):
         await svc.group(EXPERT, [first.reference], name="  ")
+
+
+def _overlap(query: str, candidates: Any, k: int) -> list[tuple[str, float]]:
+    """A stand-in ranker: shared words (the real back-end is tested in test_similar)."""
+    words = set(query.casefold().split())
+    scored = [
+        (key, len(words & set(text.casefold().split())) / len(words)) for key, text in candidates
+    ]
+    return sorted((p for p in scored if p[1] > 0), key=lambda p: (-p[1], p[0]))[:k]
+
+
+async def test_opening_shows_the_most_similar_earlier_observations_and_phenomena(
+    db: Database,
+) -> None:
+    (earlier,) = await add(
+        db, local(2026, 3, 1), description="Nuorten häädöt lisääntyvät Lahdessa."
+    )
+    await add(db, local(2026, 3, 2), description="Digipalvelut toimivat hyvin ikäihmisille.")
+    (opened,) = await add(db, local(2026, 3, 9), description="Nuorten häädöt lisääntyvät yhä.")
+    (later,) = await add(db, local(2026, 3, 10), description="Nuorten häädöt lisääntyvät taas.")
+    clock = Clock(NOW)
+    repos = service(db, clock).repos
+    svc = service(db, clock, similar=SimilarFinder(repos.processing, _overlap))
+    await svc.group(EXPERT, [earlier.reference], name="Nuorten häädöt", description="lisääntyvät")
+    view = await svc.view(EXPERT, opened.reference)
+    titles = [hit.title for hit in view.similar]
+    assert titles[0] == earlier.reference and "Nuorten häädöt" in titles
+    assert opened.reference not in titles and later.reference not in titles  # earlier ones only
+    assert view.similar[0].reference == earlier.reference
+
+
+async def test_my_reports_shows_the_whole_path(db: Database) -> None:
+    mine, other = await add(db, local(2026, 3, 2), 2, reporter_id="worker-1")
+    clock = Clock(NOW)
+    svc = service(db, clock)
+    await svc.change_status(EXPERT, mine.reference, "in_processing")
+    pid, _name, _ = await svc.group(EXPERT, [mine.reference], name="Häätöuhat")
+    await svc.make_proposal(EXPERT, "Asumisneuvontaa", "", "adult_social", "2026-03-10", [], [pid])
+    fid = await svc.repos.proposals.ask(1, "due", "lead-1", NOW, NOW, lambda _f: None)
+    assert fid is not None
+    await svc.answer_follow_up(LEAD, fid, "partly", "")
+    paths = await svc.paths([mine.id, other.id])
+    ctx = svc.ctx("en")
+    pairs = dict(path_facts(ctx, paths[mine.id]))
+    assert set(pairs) >= {
+        "In processing",
+        "Grouped into a phenomenon",
+        "Led to a proposal",
+        "Phenomena",
+        "Action proposal",
+    }
+    assert pairs["Phenomena"] == "Häätöuhat"
+    assert pairs["Action proposal"] == "Asumisneuvontaa – In progress (Partly)"
+    assert path_facts(ctx, paths[other.id]) == []

@@ -1,0 +1,49 @@
+"""Similar earlier observations and phenomena for the processing card, ranked on this server
+(no text leaves it) by the similarity back-end of dialogs.similar. SDK-free."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Sequence
+
+from cards.processing import Similar
+from storage.processing import ProcessingRepository
+
+# (query, [(key, text)], k) -> [(key, score)], best first
+Ranker = Callable[[str, Sequence[tuple[str, str]], int], list[tuple[str, float]]]
+
+
+def similarity_ranker(name: str = "tfidf") -> Ranker:
+    """The kept back-end (tfidf by default; e5 with the ``similar`` extra)."""
+    from dialogs.similar import Candidate, backend
+
+    chosen = backend(name)
+
+    def rank(query: str, candidates: Sequence[tuple[str, str]], k: int) -> list[tuple[str, float]]:
+        return chosen.rank(query, [Candidate(key, text) for key, text in candidates], k)
+
+    return rank
+
+
+class SimilarFinder:
+    """Ranks in a worker thread (TF-IDF over a few thousand texts takes tens of milliseconds),
+    one ranking at a time: a back-end keeps its last index, which is not thread-safe."""
+
+    def __init__(self, repo: ProcessingRepository, rank: Ranker) -> None:
+        self._repo = repo
+        self._rank = rank
+        self._lock = asyncio.Lock()
+
+    async def __call__(self, reference: str, k: int) -> list[Similar]:
+        query, rows = await self._repo.similar_candidates(reference)
+        if not rows or not query:
+            return []
+        pairs = [(key, text) for key, text, _title, _excerpt, _ref in rows]
+        async with self._lock:
+            ranked = await asyncio.to_thread(self._rank, query, pairs, k)
+        by_key = {row[0]: row for row in rows}
+        return [
+            Similar(key, by_key[key][2], by_key[key][3], score, by_key[key][4])
+            for key, score in ranked
+            if key in by_key
+        ]
