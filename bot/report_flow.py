@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -10,6 +11,7 @@ from bot.acute import alert_items, recipients
 from bot.services import Services
 from bot.views import observation_view
 from cards.common import Card, Ctx, Mode
+from cards.processing import PathView, path_facts
 from cards.report import (
     closed_card,
     my_reports_card,
@@ -69,6 +71,8 @@ def to_input(raw: dict[str, Any]) -> DialogInput:
 class ReportFlow:
     def __init__(self, services: Services) -> None:
         self._s = services
+        # Each own report's whole path for "my reports" (the processing service's, when wired).
+        self.paths: Callable[[list[int]], Awaitable[dict[int, PathView]]] | None = None
 
     async def open(
         self, ctx: Ctx, mode: Mode, user_id: str, origin: Origin, prefill: dict[str, Any] | None
@@ -178,4 +182,6 @@ class ReportFlow:
 
     async def my_reports(self, ctx: Ctx, user_id: str) -> Card:
         rows = await self._s.observations.for_reporter(user_id, limit=10)
-        return my_reports_card(ctx, [observation_view(r) for r in rows])
+        paths = await self.paths([r.id for r in rows]) if self.paths and rows else {}
+        steps = {r.reference: path_facts(ctx, paths[r.id]) for r in rows if r.id in paths}
+        return my_reports_card(ctx, [observation_view(r) for r in rows], steps)

@@ -73,6 +73,7 @@ class Services:
     clock: Clock = field(default_factory=Clock)
     known_refs: set[str] = field(default_factory=set)  # personal refs stored by this process
     metrics: Metrics = field(default_factory=Metrics)
+    clock: Callable[[], datetime] = utcnow  # the loop's reminders and asks run on this
 
     @classmethod
     def build(cls, settings: Settings, db: Database | None = None) -> Services:
@@ -85,6 +86,12 @@ class Services:
                     "admins": [*county.admins, *settings.dev_admins],
                 }
             )
+        if settings.dev_leads:
+            leads = {
+                area.id: [*county.leads_of(area.id), *settings.dev_leads]
+                for area in county.service_areas
+            }
+            county = county.model_copy(update={"service_area_leads": leads})
         db = db or database_for(settings)
         return cls(
             settings=settings,

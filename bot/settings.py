@@ -81,6 +81,13 @@ class Settings(BaseSettings):
     dev_experts: CommaList = Field([], validation_alias=_alias("RAKE_DEV_EXPERTS"))
     dev_team_leads: CommaList = Field([], validation_alias=_alias("RAKE_DEV_TEAM_LEADS"))
     dev_admins: CommaList = Field([], validation_alias=_alias("RAKE_DEV_ADMINS"))
+    # Development only: these AAD ids lead every service area (asked for comments and for what
+    # was done about proposals).
+    dev_leads: CommaList = Field([], validation_alias=_alias("RAKE_DEV_LEADS"))
+    # Similar observations on the processing card: tfidf (default) or e5 (the similar extra).
+    similar: Literal["tfidf", "e5", "off"] = Field("tfidf", validation_alias=_alias("RAKE_SIMILAR"))
+    # How often follow-up questions are asked and summaries stamped (seconds).
+    loop_every_s: float = Field(60, gt=0, validation_alias=_alias("RAKE_LOOP_EVERY"))
     # Activities from other Entra tenants are refused (403). Required in production.
     allowed_tenants: CommaList = Field([], validation_alias=_alias("RAKE_ALLOWED_TENANTS"))
     # If set, /metrics asks for "Authorization: Bearer <token>".
@@ -102,7 +109,12 @@ class Settings(BaseSettings):
     daily_card_every_s: float = Field(60, gt=0, validation_alias=_alias("RAKE_DAILY_CARD_EVERY"))
 
     @field_validator(
-        "dev_experts", "dev_team_leads", "dev_admins", "allowed_tenants", mode="before"
+        "dev_experts",
+        "dev_team_leads",
+        "dev_admins",
+        "dev_leads",
+        "allowed_tenants",
+        mode="before",
     )
     @classmethod
     def _split(cls, value: Any) -> Any:
@@ -143,9 +155,10 @@ class Settings(BaseSettings):
                 "production mode refuses to start with authentication disabled; missing: "
                 + ", ".join(missing)
             )
-        if self.dev_experts or self.dev_team_leads or self.dev_admins:
+        if self.dev_experts or self.dev_team_leads or self.dev_admins or self.dev_leads:
             raise ValueError(
-                "RAKE_DEV_EXPERTS / RAKE_DEV_TEAM_LEADS / RAKE_DEV_ADMINS are for development only"
+                "RAKE_DEV_EXPERTS / RAKE_DEV_TEAM_LEADS / RAKE_DEV_ADMINS / RAKE_DEV_LEADS are"
+                " for development only"
             )
         if len(self.export_secret.get_secret_value()) < 32:
             missing.append("RAKE_EXPORT_SECRET (32 characters at least)")

@@ -10,6 +10,7 @@ from dialogs.actions import Action
 
 SHOW = Action.OBSERVATION_SHOW
 ACK = Action.ACUTE_ACK
+PROCESS = "proc.open"  # the processing card of the observation (bot.processing_flow)
 
 
 def acute_alert_card(
@@ -54,6 +55,12 @@ def acute_alert_card(
             "channel": in_channel,
         }
         buttons.append(action("execute", ctx.t("acute.ack"), ack, inputs=False, style="positive"))
+    process = {"rake": PROCESS, "reference": row.reference, "lang": ctx.lang}
+    buttons.append(
+        open_dialog_action(ctx.t("processing.action.process"), process)
+        if in_channel
+        else action("execute", ctx.t("processing.action.process"), process, inputs=False)
+    )
     return card(body, buttons)
 
 
@@ -90,4 +97,13 @@ def observation_card(ctx: Ctx, row: ObservationView, fields: dict[str, Any]) -> 
         (ctx.t("mine.status"), ctx.t(f"status.{row.status}")),
         (ctx.t("observation.received"), local_date(ctx, row.created_at)),
     ]
-    return card([*heading(ctx.t("observation.title", reference=row.reference)), facts(pairs)])
+    # Action.Submit works in both places the view opens: in chat (a message back to the bot)
+    # and inside a Teams dialog (task/submit), where the processing card replaces it.
+    process = {
+        "type": "Action.Submit",
+        "title": ctx.t("processing.action.process"),
+        "data": {"rake": PROCESS, "reference": row.reference, "lang": ctx.lang},
+    }
+    return card(
+        [*heading(ctx.t("observation.title", reference=row.reference)), facts(pairs)], [process]
+    )

@@ -345,7 +345,12 @@ def local_date(ctx: Ctx, moment: datetime) -> str:
     return moment.astimezone(ZoneInfo(ctx.county.timezone)).strftime("%d.%m.%Y")
 
 
-def my_reports_card(ctx: Ctx, rows: Sequence[ObservationView]) -> Card:
+def my_reports_card(
+    ctx: Ctx,
+    rows: Sequence[ObservationView],
+    paths: Mapping[str, list[tuple[str, str]]] | None = None,
+) -> Card:
+    """The reporter's own reports; with ``paths``, what became of each, step by step."""
     body: list[dict[str, Any]] = [*heading(ctx.t("mine.title"))]
     if not rows:
         body.append(text(ctx.t("mine.none")))
@@ -359,6 +364,7 @@ def my_reports_card(ctx: Ctx, rows: Sequence[ObservationView]) -> Card:
                     (ctx.t("field.phenomenon"), ctx.field_label("phenomenon", row.phenomenon)),
                     (ctx.t("field.area"), ctx.field_label("area", row.area)),
                     (ctx.t("mine.status"), ctx.t(f"status.{row.status}")),
+                    *((paths or {}).get(row.reference) or []),
                 ]
             )
         )

@@ -55,7 +55,17 @@ def help_card(ctx: Ctx) -> Card:
                 "type": "FactSet",
                 "facts": [
                     {"title": ctx.t(f"help.cmd.{c}"), "value": ctx.t(f"help.cmd.{c}.what")}
-                    for c in ("digest", "export", "rake_channel", "roles")
+                    for c in (
+                        "digest",
+                        "export",
+                        "open",
+                        "proposals",
+                        "phenomena",
+                        "metrics",
+                        "report_draft",
+                        "rake_channel",
+                        "roles",
+                    )
                 ],
             },
         ],

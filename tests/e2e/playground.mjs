@@ -220,6 +220,41 @@ try {
     result.ackText = await alert().first().innerText();
     result.ackButtons = await alert().first().getByRole('button', { name: 'Kuittaa', exact: true }).count();
     result.ok = result.barWidth > 0 && result.references.length > 0;
+  } else if (scenario === 'followup') {
+    // The Playground's user is an expert and (RAKE_DEV_LEADS) every service area's lead; the
+    // report scenario made an observation. From it: a proposal, then "what was done?" asked in
+    // personal chat, answered on the card.
+    await page.getByText(/Tervetuloa Rake-bottiin|Welcome to the Rake bot/).last().waitFor();
+    await say('kieli fi');
+    await waitText('Kieli vaihdettu');
+    await say('omat havainnot');
+    await waitText('Omat havaintosi');
+    const reference = ((await lastCard().innerText()).match(/RAKE-\d{4}-\d{4}/) || [null])[0];
+    if (!reference) throw new Error('no own report to process');
+    result.reference = reference;
+    await say(`avaa ${reference}`);
+    await waitText(`Käsittely: ${reference}`);
+    await shot('1-processing');
+    await press('Toimenpide-ehdotus…');
+    await lastCard().getByRole('textbox', { name: /Otsikko/ }).fill('Asumisneuvontaa nuorille aikuisille');
+    await lastCard().getByRole('textbox', { name: /Ehdotus/ }).fill('Lisätään asumisneuvonnan aikoja Lahdessa.');
+    await press('Tee ehdotus');
+    await waitText('Toimenpide-ehdotus #1');
+    await shot('2-proposal');
+    // The test makes the proposal due today; the scheduler then asks its owner.
+    fs.writeFileSync(process.env.RAKE_E2E_MARKER, 'proposed');
+    const question = () => page.locator('.ac-adaptiveCard').filter({ hasText: 'Mitä tehtiin? Ehdotus #1' });
+    await question().last().waitFor({ timeout: 90000 });
+    await shot('3-question');
+    await question().last().getByRole('radio', { name: 'Tehty', exact: true }).check();
+    await question().last().getByRole('textbox', { name: /Lyhyesti/ }).fill('Kaksi uutta vastaanottoaikaa viikossa.');
+    await question().last().getByRole('button', { name: 'Lähetä', exact: true }).click();
+    await waitText('Kiitos! Vastaus tallennettiin ehdotukseen #1: Tehty.');
+    await shot('4-answered');
+    await say('omat havainnot');
+    await page.getByText(/Asumisneuvontaa nuorille aikuisille – Toteutettu/).last().waitFor();
+    await shot('5-my-path');
+    result.ok = true;
   } else {
     throw new Error(`unknown scenario ${scenario}`);
   }

@@ -87,7 +87,9 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         RAKE_DATABASE_URL=f"sqlite+aiosqlite:///{database}",
         RAKE_DEV_EXPERTS=PLAYGROUND_USER,
         RAKE_DEV_TEAM_LEADS=PLAYGROUND_USER,
+        RAKE_DEV_LEADS=PLAYGROUND_USER,  # leads every service area: asked what was done
         RAKE_DAILY_CARD_EVERY="2",  # the scheduler ticks every 15 s
+        RAKE_LOOP_EVERY="2",
         PORT=str(bot_port),
         MicrosoftAppId="",
     )
@@ -331,3 +333,33 @@ def test_an_expert_pulls_the_digest_with_its_chart_in_chat_and_in_the_rake_chann
             " WHERE reference = 'RAKE-2026-9002'"
         ).fetchone()
     assert acked == (PLAYGROUND_USER, 1)
+
+
+def test_a_proposal_is_followed_up_and_the_answer_given_on_the_card(stack: Stack) -> None:
+    """Runs after the report scenario: its observation leads to a proposal; made due today,
+    the scheduler asks its owner "what was done?" in personal chat, who answers on the card;
+    "my reports" then shows the whole path."""
+
+    def due_today() -> None:
+        with sqlite3.connect(stack.database) as conn:
+            conn.execute(
+                "UPDATE proposals SET due_date = ?", (datetime.now(UTC).date().isoformat(),)
+            )
+
+    outcome = drive(stack, "followup", on_marker=due_today)
+    with sqlite3.connect(stack.database) as conn:
+        proposal = conn.execute("SELECT id, status, owner_id FROM proposals").fetchone()
+        follow_up = conn.execute(
+            "SELECT trigger, answer, note, answered_by FROM follow_ups"
+        ).fetchone()
+        asked = conn.execute(
+            "SELECT kind, status FROM outbox WHERE dedupe_key LIKE 'followup:%'"
+        ).fetchall()
+        status = conn.execute(
+            "SELECT status, proposed_at IS NOT NULL FROM observations WHERE reference = ?",
+            (outcome["reference"],),
+        ).fetchone()
+    assert proposal == (1, "done", PLAYGROUND_USER)
+    assert follow_up == ("due", "done", "Kaksi uutta vastaanottoaikaa viikossa.", PLAYGROUND_USER)
+    assert asked == [("follow_up", "sent")]
+    assert status == ("proposed", 1)
