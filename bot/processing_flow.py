@@ -86,7 +86,7 @@ class ProcessingFlow:
         s = self.service
         reference = _text(data, "reference").upper()
         if verb == pc.OPEN:
-            return await self.open(ctx, mode, actor, reference)
+            return await self.open(ctx, mode, actor, reference, audit=True)
         if verb == pc.STATUS:
             await s.change_status(actor, reference, _text(data, "target"))
             return await self._done(ctx, mode, actor, reference)
@@ -182,8 +182,18 @@ class ProcessingFlow:
         return _notice(ctx, text)
 
     async def open(
-        self, ctx: Ctx, mode: Mode, actor: Actor, reference: str, done: str | None = None
+        self,
+        ctx: Ctx,
+        mode: Mode,
+        actor: Actor,
+        reference: str,
+        done: str | None = None,
+        audit: bool = False,
     ) -> Card:
+        """The processing card; opening it (not re-showing it after a change) is a read of
+        the observation's text, audited like every other."""
+        if audit:
+            await self.service.record_read(actor, reference)
         view = await self.service.view(actor, reference)
         return pc.processing_card(ctx, view, mode, done=done)
 
@@ -195,12 +205,17 @@ class ProcessingFlow:
         return pc.processing_card(ctx, view, mode, done=done)
 
     # --- typed commands ---------------------------------------------------------------------
-    async def command(self, ctx: Ctx, user_id: str, parsed: LoopParsed) -> Card:
+    async def command(
+        self, ctx: Ctx, user_id: str, parsed: LoopParsed, in_channel: bool = False
+    ) -> Card:
+        """Typed in personal chat only: a channel's members would all see the texts."""
+        if in_channel:
+            return _notice(ctx, ctx.t("processing.personal_only"))
         actor = Actor(user_id, ctx.lang)
         s = self.service
         try:
             if parsed.command is LoopCommand.OPEN and parsed.reference:
-                return await self.open(ctx, "execute", actor, parsed.reference)
+                return await self.open(ctx, "execute", actor, parsed.reference, audit=True)
             if parsed.command is LoopCommand.PROPOSALS:
                 area = _service_area(ctx, parsed.words)
                 views = await s.proposals(

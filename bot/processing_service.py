@@ -97,6 +97,11 @@ class ProcessingService:
     async def is_expert(self, actor: Actor) -> bool:
         return await self._is_expert(actor.aad_id)
 
+    async def record_read(self, actor: Actor, reference: str) -> None:
+        """An expert opens an observation's texts (allowed or not: both are audited)."""
+        allowed = await self.is_expert(actor)
+        await self.repos.audit.record(actor.aad_id, "observation.read", reference, allowed)
+
     async def require_expert(self, actor: Actor) -> None:
         if not await self._is_expert(actor.aad_id):
             raise Denied()

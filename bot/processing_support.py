@@ -11,6 +11,7 @@ from cards.common import Ctx
 from cards.proposals import FollowUpLine, ProposalCardView
 from dialogs import social_report
 from dialogs.metrics import Metrics
+from storage.audit import AuditLog
 from storage.conversations import ConversationRepository
 from storage.db import Database
 from storage.feedback import FeedbackRepository
@@ -32,6 +33,7 @@ class Repositories:
     observations: ObservationRepository
     conversations: ConversationRepository
     paths: PathRepository
+    audit: AuditLog
 
     @classmethod
     def build(cls, db: Database, tz: ZoneInfo) -> Repositories:
@@ -44,6 +46,7 @@ class Repositories:
             ObservationRepository(db),
             ConversationRepository(db),
             PathRepository(db),
+            AuditLog(db),
         )
 
 

@@ -117,3 +117,21 @@ async def test_metrics_and_the_draft_link_by_command(db: Database) -> None:
     assert "https://x/docx" in _text(card) and "https://x/md" in _text(card)
     refused = await f.command(ctx, LEAD.aad_id, parse_loop_command("report draft"))  # type: ignore[arg-type]
     assert "Only the Rake experts" in _text(refused)
+
+
+async def test_opening_is_an_audited_read_and_never_in_a_channel(db: Database) -> None:
+    (obs,) = await add(db, local(2026, 3, 9))
+    f = flow(db, Clock(NOW))
+    ctx = f.service.ctx("fi")
+    parsed = parse_loop_command(f"avaa {obs.reference}")
+    assert parsed is not None
+    in_channel = await f.command(ctx, EXPERT.aad_id, parsed, in_channel=True)
+    assert "henkilökohtaisessa keskustelussa" in _text(in_channel)
+    await f.command(ctx, EXPERT.aad_id, parsed)
+    await f.command(ctx, LEAD.aad_id, parsed)
+    reads = [
+        (e.actor, e.allowed)
+        for e in await f.service.repos.audit.entries(10)
+        if e.action == "observation.read"
+    ]
+    assert sorted(reads) == [(EXPERT.aad_id, True), (LEAD.aad_id, False)]
