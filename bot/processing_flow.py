@@ -9,6 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 from bot.processing_service import Actor, ProcessingService
+from cards import phenomena as ph
 from cards import processing as pc
 from cards import proposals as pp
 from cards.common import Card, Ctx, Mode, card
@@ -31,6 +32,9 @@ VERBS = frozenset(
         pc.ASK,
         pc.PROPOSE,
         pc.COMMENT_ANSWER,
+        ph.PHENOMENON_OPEN,
+        ph.PHENOMENON_ASK,
+        ph.PHENOMENON_PROPOSE,
         pp.PROPOSAL_OPEN,
         pp.PROPOSAL_WITHDRAW,
         pp.FOLLOW_UP_OPEN,
@@ -126,16 +130,35 @@ class ProcessingFlow:
                 _text(data, "due") or None,
                 [reference],
             )
-            done = ctx.t(
-                "proposal.done",
-                id=view.id,
-                area=ctx.label_of("service_areas", view.service_area),
-                due=view.due.strftime("%d.%m.%Y"),
+            return pp.proposal_card(
+                ctx, s.card_view(view), mode, can_withdraw=True, done=_made(ctx, view)
             )
-            return pp.proposal_card(ctx, s.card_view(view), mode, can_withdraw=True, done=done)
         if verb == pc.COMMENT_ANSWER:
             answered = await s.answer_request(actor, _int(data, "request"), _text(data, "answer"))
             return pc.comment_request_card(ctx, answered, mode)
+        if verb == ph.PHENOMENON_OPEN:
+            phenomenon = await s.phenomenon_view(actor, _int(data, "phenomenon"))
+            return ph.phenomenon_card(ctx, phenomenon, mode)
+        if verb == ph.PHENOMENON_ASK:
+            phenomenon_id = _int(data, "phenomenon")
+            area = _text(data, "service_area")
+            await s.ask_lead(actor, area, _text(data, "question"), phenomenon_id=phenomenon_id)
+            done = ctx.t("processing.done.asked", area=ctx.label_of("service_areas", area))
+            phenomenon = await s.phenomenon_view(actor, phenomenon_id)
+            return ph.phenomenon_card(ctx, phenomenon, mode, done=done)
+        if verb == ph.PHENOMENON_PROPOSE:
+            made = await s.make_proposal(
+                actor,
+                _text(data, "title"),
+                _text(data, "text"),
+                _text(data, "service_area"),
+                _text(data, "due") or None,
+                [],
+                [_int(data, "phenomenon")],
+            )
+            return pp.proposal_card(
+                ctx, s.card_view(made), mode, can_withdraw=True, done=_made(ctx, made)
+            )
         if verb == pp.PROPOSAL_OPEN:
             view = await s.proposal(actor, _int(data, "proposal"))
             expert = await s.is_expert(actor)
@@ -166,6 +189,11 @@ class ProcessingFlow:
             if reference and verb in (pc.STATUS, pc.CLOSE, pc.ENRICH, pc.GROUP, pc.ASK, pc.PROPOSE):
                 shown = await self.service.view(actor, reference)
                 return pc.processing_card(ctx, shown, mode, error=text)
+            if verb in (ph.PHENOMENON_ASK, ph.PHENOMENON_PROPOSE):
+                shown_phenomenon = await self.service.phenomenon_view(
+                    actor, _int(data, "phenomenon")
+                )
+                return ph.phenomenon_card(ctx, shown_phenomenon, mode, error=text)
             if verb == pp.FOLLOW_UP_ANSWER and error.key != "followup.error.closed":
                 row = await self.service.repos.proposals.follow_up(_int(data, "follow_up"))
                 view = await self.service.proposal(actor, row.proposal_id)
@@ -243,7 +271,7 @@ class ProcessingFlow:
             if parsed.command is LoopCommand.PHENOMENA:
                 await s.require_expert(actor)
                 rows = await s.repos.phenomena.phenomena(limit=30)
-                return pp.phenomena_card(ctx, [(p.id, p.name, p.observations) for p in rows])
+                return ph.phenomena_card(ctx, [(p.id, p.name, p.observations) for p in rows])
         except ProcessingError as error:
             return _notice(ctx, message(ctx, error))
         return _notice(ctx, ctx.t("unknown.command"))
@@ -256,6 +284,15 @@ class ProcessingFlow:
         docx = self._link({**claims, "format": "docx"})
         markdown = self._link({**claims, "format": "md"})
         return pp.report_draft_card(ctx, year, docx, markdown)
+
+
+def _made(ctx: Ctx, view: Any) -> str:
+    return ctx.t(
+        "proposal.done",
+        id=view.id,
+        area=ctx.label_of("service_areas", view.service_area),
+        due=view.due.strftime("%d.%m.%Y"),
+    )
 
 
 def _service_area(ctx: Ctx, words: tuple[str, ...]) -> str | None:

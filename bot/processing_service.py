@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 from bot.processing_support import Repositories, draft_blocks, proposal_card_view
 from cards.common import Card, Ctx
+from cards.phenomena import PhenomenonCardView
 from cards.processing import (
     CommentRequestView,
     PathView,
@@ -164,6 +165,19 @@ class ProcessingService:
             similar=tuple(similar),
             known_phenomena=tuple((p.id, p.name) for p in known),
             default_due_days=self.county.follow_up.default_due_days,
+        )
+
+    async def phenomenon_view(self, actor: Actor, phenomenon_id: int) -> PhenomenonCardView:
+        await self.require_expert(actor)
+        view, refs = await self.repos.phenomena.phenomenon(phenomenon_id)
+        requests = await self.repos.phenomena.requests(phenomenon_id)
+        return PhenomenonCardView(
+            view.id,
+            view.name,
+            view.description,
+            tuple(refs),
+            tuple(RequestLine(r.service_area, r.answer) for r in requests),
+            self.county.follow_up.default_due_days,
         )
 
     async def change_status(

@@ -83,7 +83,7 @@ def _data(verb: str, view: ProcessingView, ctx: Ctx, **extra: Any) -> dict[str, 
     }
 
 
-def _input_text(
+def input_text(
     ident: str, label: str, max_length: int, multiline: bool = False, value: str = ""
 ) -> dict[str, Any]:
     item: dict[str, Any] = {
@@ -98,7 +98,7 @@ def _input_text(
     return item
 
 
-def _choice(
+def choice(
     ident: str, label: str, choices: list[dict[str, str]], value: str | None = None
 ) -> dict[str, Any]:
     item: dict[str, Any] = {
@@ -114,7 +114,7 @@ def _choice(
     return item
 
 
-def _show_card(title: str, body: list[dict[str, Any]], submit: dict[str, Any]) -> dict[str, Any]:
+def show_card(title: str, body: list[dict[str, Any]], submit: dict[str, Any]) -> dict[str, Any]:
     return {
         "type": "Action.ShowCard",
         "title": title,
@@ -234,11 +234,11 @@ def _actions(ctx: Ctx, view: ProcessingView, mode: Mode) -> list[dict[str, Any]]
         return buttons
     save, send = ctx.t("processing.action.save"), ctx.t("processing.action.send")
     buttons.append(
-        _show_card(
+        show_card(
             ctx.t("processing.action.enrich"),
             [
-                _input_text("note", ctx.t("processing.field.note"), MAX_NOTE, multiline=True),
-                _input_text("tag", ctx.t("processing.field.tag"), MAX_TAG),
+                input_text("note", ctx.t("processing.field.note"), MAX_NOTE, multiline=True),
+                input_text("tag", ctx.t("processing.field.tag"), MAX_TAG),
             ],
             action(mode, save, _data(ENRICH, view, ctx)),
         )
@@ -246,10 +246,10 @@ def _actions(ctx: Ctx, view: ProcessingView, mode: Mode) -> list[dict[str, Any]]
     known = [{"title": name, "value": str(i)} for i, name in view.known_phenomena]
     group_body: list[dict[str, Any]] = []
     if known:
-        group_body.append(_choice("phenomenon_id", ctx.t("processing.field.phenomenon"), known))
+        group_body.append(choice("phenomenon_id", ctx.t("processing.field.phenomenon"), known))
     group_body += [
-        _input_text("name", ctx.t("processing.field.new_phenomenon"), MAX_NAME),
-        _input_text(
+        input_text("name", ctx.t("processing.field.new_phenomenon"), MAX_NAME),
+        input_text(
             "description",
             ctx.t("processing.field.phenomenon_description"),
             MAX_DESCRIPTION,
@@ -257,7 +257,7 @@ def _actions(ctx: Ctx, view: ProcessingView, mode: Mode) -> list[dict[str, Any]]
         ),
     ]
     buttons.append(
-        _show_card(
+        show_card(
             ctx.t("processing.action.group"),
             group_body,
             action(mode, save, _data(GROUP, view, ctx)),
@@ -265,13 +265,13 @@ def _actions(ctx: Ctx, view: ProcessingView, mode: Mode) -> list[dict[str, Any]]
     )
     areas = ctx.choices("service_areas")
     buttons.append(
-        _show_card(
+        show_card(
             ctx.t("processing.action.ask_lead"),
             [
-                _choice(
+                choice(
                     "service_area", ctx.t("processing.field.service_area"), areas, view.service_area
                 ),
-                _input_text(
+                input_text(
                     "question", ctx.t("processing.field.question"), MAX_NOTE, multiline=True
                 ),
             ],
@@ -279,14 +279,12 @@ def _actions(ctx: Ctx, view: ProcessingView, mode: Mode) -> list[dict[str, Any]]
         )
     )
     buttons.append(
-        _show_card(
+        show_card(
             ctx.t("processing.action.propose"),
             [
-                _input_text("title", ctx.t("proposal.field.title"), MAX_TITLE),
-                _input_text(
-                    "text", ctx.t("proposal.field.text"), MAX_PROPOSAL_TEXT, multiline=True
-                ),
-                _choice("service_area", ctx.t("proposal.service_area"), areas, view.service_area),
+                input_text("title", ctx.t("proposal.field.title"), MAX_TITLE),
+                input_text("text", ctx.t("proposal.field.text"), MAX_PROPOSAL_TEXT, multiline=True),
+                choice("service_area", ctx.t("proposal.service_area"), areas, view.service_area),
                 {
                     "type": "Input.Date",
                     "id": "due",
@@ -298,17 +296,17 @@ def _actions(ctx: Ctx, view: ProcessingView, mode: Mode) -> list[dict[str, Any]]
     )
     reasons = [{"title": ctx.t(f"closing.{r.value}"), "value": r.value} for r in ClosingReason]
     buttons.append(
-        _show_card(
+        show_card(
             ctx.t("processing.action.close"),
             [
-                _choice("reason", ctx.t("processing.field.reason"), reasons),
-                _input_text(
+                choice("reason", ctx.t("processing.field.reason"), reasons),
+                input_text(
                     "description",
                     ctx.t("processing.field.description"),
                     MAX_DESCRIPTION,
                     multiline=True,
                 ),
-                _input_text("duplicate_of", ctx.t("processing.field.duplicate_of"), 32),
+                input_text("duplicate_of", ctx.t("processing.field.duplicate_of"), 32),
             ],
             action(
                 mode, ctx.t("processing.action.close"), _data(CLOSE, view, ctx), style="destructive"
@@ -348,7 +346,7 @@ def comment_request_card(
     if view.answer is not None:
         body += [text(view.answer), text(ctx.t("comment.thanks"), color="Good")]
         return card(body)
-    body.append(_input_text("answer", ctx.t("comment.field.answer"), MAX_NOTE, multiline=True))
+    body.append(input_text("answer", ctx.t("comment.field.answer"), MAX_NOTE, multiline=True))
     data = {"rake": COMMENT_ANSWER, "request": view.id, "lang": ctx.lang}
     return card(body, [action(mode, ctx.t("processing.action.send"), data)])
 

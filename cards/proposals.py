@@ -137,17 +137,6 @@ def proposal_list_card(
     return card(body)
 
 
-def phenomena_card(ctx: Ctx, rows: Sequence[tuple[int, str, int]]) -> Card:
-    """The phenomena so far: name and how many observations (experts only)."""
-    body: list[dict[str, Any]] = [*heading(ctx.t("phenomena.title"))]
-    if not rows:
-        body.append(text(ctx.t("phenomena.none")))
-    pairs = [(name, ctx.t("phenomena.count", count=count)) for _id, name, count in rows[:30]]
-    if pairs:
-        body.append(facts(pairs))
-    return card(body)
-
-
 # --- follow-up ---------------------------------------------------------------------------------
 def follow_up_card(
     ctx: Ctx,

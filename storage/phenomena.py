@@ -17,10 +17,11 @@ from storage.audit import write as audit
 from storage.db import Database
 from storage.processing import observation_event, observation_row
 from storage.processing_models import OBS_PROCESSING as OBS
-from storage.processing_models import PhenomenonGroup, PhenomenonMember
+from storage.processing_models import CommentRequest, PhenomenonGroup, PhenomenonMember
 
 PHENOMENA = cast(Table, PhenomenonGroup.__table__)
 MEMBERS = cast(Table, PhenomenonMember.__table__)
+REQUESTS = cast(Table, CommentRequest.__table__)
 
 
 @dataclass(frozen=True)
@@ -139,3 +140,13 @@ class PhenomenonRepository:
             )
         view = PhenomenonView(row.id, row.name, row.description, len(refs), row.created_at)
         return view, refs
+
+    async def requests(self, phenomenon_id: int) -> list[Any]:
+        """The comment requests about a phenomenon, oldest first."""
+        stmt = (
+            select(REQUESTS)
+            .where(REQUESTS.c.phenomenon_id == phenomenon_id)
+            .order_by(REQUESTS.c.id)
+        )
+        async with self._db.engine.connect() as conn:
+            return list((await conn.execute(stmt)).all())

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from cards.common import Card, Ctx
+from cards.phenomena import PhenomenonCardView, phenomena_card, phenomenon_card
 from cards.processing import (
     CommentRequestView,
     ProcessingView,
@@ -133,6 +134,21 @@ def every_card(ctx: Ctx) -> dict[str, Card]:
         "feedback": feedback_card(ctx, Message("w", "fi", pending * 3, more=5)),
         "metrics": metrics_card(ctx, metrics),
         "report_draft": report_draft_card(ctx, 2026, "https://x/exports/a", "https://x/exports/b"),
+        "phenomena": phenomena_card(ctx, [(i, f"Ilmiö {i} " * 10, i) for i in range(40)]),
+        "phenomena_none": phenomena_card(ctx, []),
+        "phenomenon": phenomenon_card(
+            ctx,
+            PhenomenonCardView(
+                1,
+                "Nuorten asunnottomuus",
+                LONG[:1000],
+                tuple(f"RAKE-2026-{i:04d}" for i in range(50)),
+                (RequestLine("adult_social", None), RequestLine("family_social", LONG[:2000])),
+                service_area="adult_social",
+            ),
+            error="x",
+            done="y",
+        ),
     }
 
 

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from bot.processing_flow import ProcessingFlow
+from cards import phenomena as ph
 from cards import processing as pc
 from cards import proposals as pp
 from cards.common import Card
@@ -135,3 +136,54 @@ async def test_opening_is_an_audited_read_and_never_in_a_channel(db: Database) -
         if e.action == "observation.read"
     ]
     assert sorted(reads) == [(EXPERT.aad_id, True), (LEAD.aad_id, False)]
+
+
+async def test_a_phenomenon_is_opened_from_the_list_and_a_proposal_made_from_it(
+    db: Database,
+) -> None:
+    first, second = await add(db, local(2026, 3, 9), 2)
+    f = flow(db, Clock(NOW))
+    await reachable(db, "lead-1")
+    pid, _name, _ = await f.service.group(
+        EXPERT, [first.reference, second.reference], name="Häätöuhat", description="Kasvaa."
+    )
+    ctx = f.service.ctx("fi")
+    listed = await f.command(ctx, EXPERT.aad_id, parse_loop_command("ilmiöt"))  # type: ignore[arg-type]
+    line = listed["body"][1]
+    assert "Häätöuhat" in _text(line) and line["selectAction"]["data"]["phenomenon"] == pid
+    opened = await f.act(ctx, "execute", EXPERT.aad_id, line["selectAction"]["data"])
+    assert first.reference in _text(opened) and second.reference in _text(opened)
+    data = {"phenomenon": pid, "lang": "fi"}
+    asked = await f.act(
+        ctx,
+        "execute",
+        EXPERT.aad_id,
+        {
+            **data,
+            "rake": ph.PHENOMENON_ASK,
+            "service_area": "adult_social",
+            "question": "Näkyykö teillä?",
+        },
+    )
+    assert "Kysymys lähetetty" in _text(asked) and "odottaa vastausta" in _text(asked)
+    refused = await f.act(
+        ctx,
+        "execute",
+        EXPERT.aad_id,
+        {**data, "rake": ph.PHENOMENON_PROPOSE, "title": "", "service_area": "x"},
+    )
+    assert "Häätöuhat" in _text(refused) and "otsikon" in _text(refused)  # the same card
+    made = await f.act(
+        ctx,
+        "execute",
+        EXPERT.aad_id,
+        {
+            **data,
+            "rake": ph.PHENOMENON_PROPOSE,
+            "title": "Häätöjen ennaltaehkäisy",
+            "service_area": "adult_social",
+        },
+    )
+    assert first.reference in _text(made) and second.reference in _text(made)
+    for ref in (first.reference, second.reference):
+        assert (await f.service.repos.processing.state(ref)).status.value == "proposed"
