@@ -10,7 +10,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.access import is_expert
-from bot.docx_report import DOCX_MIME, to_docx
 from bot.processing_flow import ProcessingFlow
 from bot.processing_jobs import LoopJobs
 from bot.processing_service import Actor, ProcessingService
@@ -41,11 +40,7 @@ def build_loop(services: Services, signer: Any) -> Loop:
 
     similar = None
     if services.settings.similar != "off":
-        try:
-            ranker = similarity_ranker(services.settings.similar)
-            similar = SimilarFinder(repos.processing, ranker)
-        except Exception as exc:  # the back-end cannot run here: no suggestions on the card
-            log.warning("similar observations unavailable: %s", type(exc).__name__)
+        similar = SimilarFinder(repos.processing, similarity_ranker(services.settings.similar))
     service = ProcessingService(
         repos, services.county, services.catalog, services.clock, expert, similar
     )
@@ -82,6 +77,8 @@ async def draft_download(
     await audit.record(user, "report.draft", f"{year} {fmt}", True)
     name = f"sosiaalinen-raportti-{loop.service.county.id}-{year}"
     if fmt == "docx":
+        from bot.docx_report import DOCX_MIME, to_docx  # python-docx only when asked for
+
         return to_docx(blocks, name), f"{name}.docx", DOCX_MIME
     return to_markdown(blocks).encode(), f"{name}.md", "text/markdown; charset=utf-8"
 

@@ -4,23 +4,40 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Callable, Sequence
+from typing import Any
 
 from cards.processing import Similar
 from storage.processing import ProcessingRepository
 
+log = logging.getLogger(__name__)
 # (query, [(key, text)], k) -> [(key, score)], best first
 Ranker = Callable[[str, Sequence[tuple[str, str]], int], list[tuple[str, float]]]
 
 
 def similarity_ranker(name: str = "tfidf") -> Ranker:
-    """The kept back-end (tfidf by default; e5 with the ``similar`` extra)."""
-    from dialogs.similar import Candidate, backend
-
-    chosen = backend(name)
+    """The kept back-end (tfidf by default; e5 with the ``similar`` extra), loaded at its first
+    use (scikit-learn or the model would slow every start-up); one that cannot run here
+    suggests nothing (logged once)."""
+    loaded: list[Any] = []
 
     def rank(query: str, candidates: Sequence[tuple[str, str]], k: int) -> list[tuple[str, float]]:
-        return chosen.rank(query, [Candidate(key, text) for key, text in candidates], k)
+        if not loaded:
+            try:
+                from dialogs.similar import Candidate, backend
+
+                loaded.append((backend(name), Candidate))
+            except Exception as exc:
+                log.warning("similar observations unavailable: %s", type(exc).__name__)
+                loaded.append(None)
+        if loaded[0] is None:
+            return []
+        chosen, candidate = loaded[0]
+        ranked: list[tuple[str, float]] = chosen.rank(
+            query, [candidate(key, text) for key, text in candidates], k
+        )
+        return ranked
 
     return rank
 
