@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from bot.processing_service import Actor
-from bot.similar_finder import SimilarFinder
+from bot.similar_finder import SimilarFinder, similarity_ranker
 from cards.processing import path_facts
 from dialogs.processing import ProcessingError
 from dialogs.vocabulary import ObservationStatus
@@ -157,3 +157,20 @@ async def test_my_reports_shows_the_whole_path(db: Database) -> None:
     assert pairs["Phenomena"] == "Häätöuhat"
     assert pairs["Action proposal"] == "Asumisneuvontaa – In progress (Partly)"
     assert path_facts(ctx, paths[other.id]) == []
+
+
+async def test_the_kept_tfidf_back_end_finds_the_inflected_paraphrase(db: Database) -> None:
+    (housing,) = await add(
+        db, local(2026, 3, 1), description="Nuorten asunnottomuus lisääntyy Lahdessa nopeasti."
+    )
+    await add(db, local(2026, 3, 2), description="Digipalvelut toimivat hyvin ikäihmisille.")
+    await add(db, local(2026, 3, 3), description="Omaishoitajat uupuvat ilman lomituspalveluja.")
+    (opened,) = await add(
+        db, local(2026, 3, 9), description="Asunnottomien nuorten määrä on kasvanut Lahdessa."
+    )
+    clock = Clock(NOW)
+    repos = service(db, clock).repos
+    svc = service(db, clock, similar=SimilarFinder(repos.processing, similarity_ranker("tfidf")))
+    view = await svc.view(EXPERT, opened.reference)
+    assert view.similar and view.similar[0].reference == housing.reference
+    assert 0 < view.similar[0].score <= 1
