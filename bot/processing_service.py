@@ -16,7 +16,15 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.processing_support import Repositories, draft_blocks, proposal_card_view
+from bot.processing_support import (
+    Repositories,
+    draft_blocks,
+    proposal_card_view,
+    targets_of,
+)
+from bot.processing_support import (
+    excerpt as _excerpt,
+)
 from cards.common import Card, Ctx
 from cards.phenomena import PhenomenonCardView
 from cards.processing import (
@@ -30,7 +38,7 @@ from cards.processing import (
 from cards.proposals import ProposalCardView, follow_up_card
 from counties import County
 from dialogs import social_report
-from dialogs.metrics import Metrics, Targets, compute
+from dialogs.metrics import Metrics, compute
 from dialogs.processing import (
     MAX_DESCRIPTION,
     MAX_NAME,
@@ -69,11 +77,6 @@ class Actor:
 class Denied(ProcessingError):
     def __init__(self) -> None:
         super().__init__("processing.error.experts_only")
-
-
-def _excerpt(value: str | None, limit: int = 200) -> str:
-    value = " ".join((value or "").split())
-    return value if len(value) <= limit else value[: limit - 1].rstrip() + "…"
 
 
 class ProcessingService:
@@ -270,8 +273,7 @@ class ProcessingService:
         checked = guard_text(question, MAX_NOTE)
         target, excerpt = reference or "", ""
         if reference:
-            row = await self.repos.observations.by_reference(reference)
-            excerpt = _excerpt(row.description if row else "", 300)
+            excerpt = await self._outline(reference)
         elif phenomenon_id is not None:
             phen, _refs = await self.repos.phenomena.phenomenon(phenomenon_id)
             target, excerpt = phen.name, _excerpt(phen.description, 300)
@@ -312,12 +314,27 @@ class ProcessingService:
         )
         return await self.request_view(row)
 
+    async def _outline(self, reference: str) -> str:
+        """What a lead (not an expert) is shown of an observation: its kind, phenomenon, area
+        and service area — never the reporter's text; the expert's question says the rest."""
+        row = await self.repos.observations.by_reference(reference)
+        if row is None:
+            return ""
+        ctx = self.ctx()
+        return " · ".join(
+            (
+                ctx.t(f"kind.{row.kind}"),
+                ctx.label_of("phenomena", row.phenomenon),
+                ctx.label_of("areas", row.area),
+                ctx.label_of("service_areas", row.service_area),
+            )
+        )
+
     async def request_view(self, row: Any) -> CommentRequestView:
         target, excerpt = "", ""
         if row.observation_id is not None:
             target = await self.repos.processing.reference_of(row.observation_id)
-            found = await self.repos.observations.by_reference(target)
-            excerpt = _excerpt(found.description if found else "", 300)
+            excerpt = await self._outline(target)
         elif row.phenomenon_id is not None:
             phen, _refs = await self.repos.phenomena.phenomenon(row.phenomenon_id)
             target, excerpt = phen.name, _excerpt(phen.description, 300)
@@ -418,22 +435,11 @@ class ProcessingService:
         )
 
     # --- metrics and the yearly draft ------------------------------------------------------
-    def targets(self) -> Targets:
-        t = self.county.okr_targets
-        return Targets(
-            observations=t.observations_per_year,
-            observations_baseline=t.observations_baseline,
-            summaries=t.summaries_per_year,
-            proposals=t.recommendations_per_year,
-            actions=t.actions_per_year,
-            varttis=t.rake_items_per_year,
-        )
-
     async def metrics(self, actor: Actor, year: int | None = None) -> Metrics:
         await self.require_expert(actor)
         year = year or self.today().year
         counts = await self.repos.metrics.counts(year)
-        return compute(counts, self.targets(), self.today())
+        return compute(counts, targets_of(self.county), self.today())
 
     async def report_draft(
         self, actor: Actor, year: int, lang: str | None = None

@@ -9,8 +9,9 @@ from zoneinfo import ZoneInfo
 
 from cards.common import Ctx
 from cards.proposals import FollowUpLine, ProposalCardView
+from counties import County
 from dialogs import social_report
-from dialogs.metrics import Metrics
+from dialogs.metrics import Metrics, Targets
 from storage.audit import AuditLog
 from storage.conversations import ConversationRepository
 from storage.db import Database
@@ -71,6 +72,24 @@ def proposal_card_view(view: ProposalView, tz: ZoneInfo) -> ProposalCardView:
             )
             for f in view.follow_ups
         ),
+    )
+
+
+def excerpt(value: str | None, limit: int = 200) -> str:
+    value = " ".join((value or "").split())
+    return value if len(value) <= limit else value[: limit - 1].rstrip() + "…"
+
+
+def targets_of(county: County) -> Targets:
+    """The county file's OKR targets (seed 000 §2.1) for dialogs.metrics."""
+    t = county.okr_targets
+    return Targets(
+        observations=t.observations_per_year,
+        observations_baseline=t.observations_baseline,
+        summaries=t.summaries_per_year,
+        proposals=t.recommendations_per_year,
+        actions=t.actions_per_year,
+        varttis=t.rake_items_per_year,
     )
 
 

@@ -78,6 +78,8 @@ async def test_the_lead_is_asked_on_a_card_and_answers_on_it(db: Database) -> No
     item = await Outbox(db).by_key(key)
     text = json.dumps(item.payload["card"], ensure_ascii=False)
     assert obs.reference in text and "Näkyykö tämä teillä?" in text
+    assert "Asuminen ja asunnottomuus · Lahti" in text  # what it is about …
+    assert obs.description[:30] not in text  # … but not the reporter's text: leads are no experts
     assert item.payload["target"]["owner_id"] == "lead-1"
     with pytest.raises(ProcessingError):
         await svc.answer_request(Actor("lead-2"), request_id, "Ei meillä.")
