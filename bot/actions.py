@@ -13,12 +13,14 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from bot.processing_flow import VERBS as LOOP_VERBS
 from bot.report_flow import Origin
 from bot.turn import Reply, Say, Turn
 from cards.common import Card
 from cards.welcome import help_card, notice_card, team_intro_card
 from dialogs.actions import Action
 from dialogs.commands import Command
+from dialogs.processing_commands import LoopCommand, loop_arguments
 
 if TYPE_CHECKING:
     from bot.container import Container
@@ -121,7 +123,32 @@ def build_actions(c: Container) -> ActionTable:
     a(Action.VARTTI_HELD, lambda t: vartti.held(t.ctx, t.team_id, t.data))
     a(Action.VARTTI_SKIP, lambda t: vartti.skip(t.ctx, t.team_id, t.data))
 
+    loop = c.loop.flow
+
+    async def loop_action(turn: Turn) -> Reply:
+        return await loop.act(turn.ctx, turn.mode, turn.user_id, turn.data)
+
+    for name in sorted(LOOP_VERBS):  # processing, phenomena, proposals, follow-up, the draft
+        a(Action(name), loop_action, dialog_title="dialog.title")
+
+    def loop_command(command: Command) -> Handler:
+        async def run(turn: Turn) -> Reply:
+            parsed = loop_arguments(LoopCommand(command.value), turn.argument)
+            if parsed is None:
+                return Say(turn.ctx.t("unknown.command"))
+            return await loop.command(turn.ctx, turn.user_id, parsed, turn.channel_id is not None)
+
+        return run
+
     cmd = table.command
+    for command in (
+        Command.OPEN,
+        Command.PROPOSALS,
+        Command.PHENOMENA,
+        Command.METRICS,
+        Command.REPORT_DRAFT,
+    ):
+        cmd(command, loop_command(command))
     cmd(Command.HELP, help_)
     cmd(Command.REPORT, typed_report)
     cmd(Command.RESUME, resume)

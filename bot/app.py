@@ -17,6 +17,7 @@ from bot.logs import exception_summary
 from bot.outbox_worker import OutboxWorker
 from bot.perimeter import ACTIVITY_BODY, export_token_ok, install_perimeter
 from bot.proactive import Messenger
+from bot.processing_wiring import draft_download
 from bot.scheduler import Scheduler
 from bot.services import Services
 from bot.settings import Environment, Settings
@@ -164,6 +165,30 @@ async def export_download(request: web.Request) -> web.StreamResponse:
         path.unlink(missing_ok=True)
 
 
+async def draft_download_route(request: web.Request) -> web.Response:
+    """The yearly social-report draft (Word or Markdown) behind a signed, short-lived link."""
+    if not export_token_ok(request.match_info["token"]):
+        return web.json_response({"error": "no such link"}, status=404)
+    container = request.app[CONTAINER]
+    made = await draft_download(
+        container.loop,
+        container.exports.signer,
+        container.services.audit,
+        request.match_info["token"],
+    )
+    if made is None:
+        return web.json_response({"error": "the link is invalid or has expired"}, status=403)
+    body, name, content_type = made
+    return web.Response(
+        body=body,
+        headers={
+            "Content-Type": content_type,
+            "Content-Disposition": f'attachment; filename="{name}"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
 def create_app(
     settings: Settings, db: Database | None = None, *, signing_keys: SigningKeys | None = None
 ) -> web.Application:
@@ -216,5 +241,6 @@ def create_app(
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
     app.router.add_get("/exports/{token}", export_download)
+    app.router.add_get("/exports/draft/{token}", draft_download_route)
     app.router.add_get("/metrics", metrics)
     return app

@@ -23,6 +23,7 @@ from bot.metrics import Metrics
 from bot.outbox_worker import OutboxWorker
 from bot.preferences import Preferences
 from bot.proactive import Messenger
+from bot.processing_wiring import Loop, build_loop, loop_jobs
 from bot.ratelimit import RateLimiter
 from bot.report_flow import ReportFlow
 from bot.scheduler import Job, Scheduler
@@ -84,6 +85,7 @@ class Container:
     daily_card: DailyCard
     acute: AcuteFlow
     exports: ExportFlow
+    loop: Loop  # from observation to action (bot.processing_wiring)
     actions: ActionTable
     bot: RakeBot
     scheduler: Scheduler
@@ -108,6 +110,7 @@ class Container:
             ),
             Job("acute-reminders", 60, self.acute.remind_unacknowledged),
             Job("purge-expired-drafts", 3600, self.services.drafts.purge_expired),
+            *loop_jobs(self.loop, self.services.settings.loop_every_s),
         ]
 
 
@@ -131,6 +134,9 @@ def build_container(
     digests = Digests(services)
     reports = ReportFlow(services)
     team = TeamFlow(services, teams, vartti)
+    exports = ExportFlow(services)
+    loop = build_loop(services, exports.signer)
+    reports.paths = loop.service.paths  # "my reports" shows each report's whole path
     c = Container(
         services=services,
         adapter=adapter,
@@ -146,7 +152,8 @@ def build_container(
         summaries=Summaries(services, digests),
         daily_card=DailyCard(services, digests),
         acute=AcuteFlow(services),
-        exports=ExportFlow(services),
+        exports=exports,
+        loop=loop,
         actions=ActionTable(),
         bot=None,  # type: ignore[arg-type]  # set below: the handler needs the table
         scheduler=Scheduler([]),

@@ -223,8 +223,12 @@ class RakeBot(TeamEvents, TeamsActivityHandler):
         return _task(turn.ctx.t(entry.dialog_title), reply)
 
     async def _dialog_step(self, turn: Turn) -> dict[str, Any]:
-        if action_of(turn.data) is Action.REPORT_OPEN:  # a dialog opened by a plain submit
+        action = action_of(turn.data)
+        if action is Action.REPORT_OPEN:  # a dialog opened by a plain submit
             return await self._dialog(turn)
+        entry = self._actions.for_action(action)
+        if action is not Action.REPORT and entry is not None and entry.dialog_title:
+            return await self._dialog(turn)  # e.g. processing an observation inside a dialog
         result = await self._reports.act(turn.ctx, "submit", turn.user_id, turn.data)
         if result.finished:
             if result.reference:

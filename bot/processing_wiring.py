@@ -83,17 +83,12 @@ async def draft_download(
     return to_markdown(blocks).encode(), f"{name}.md", "text/markdown; charset=utf-8"
 
 
-def loop_jobs(loop: Loop, wake: Any, every: float = 60) -> list[Job]:
-    async def run(job: Any) -> int:
-        done = int(await job())
-        if done:
-            wake()
-        return done
-
+def loop_jobs(loop: Loop, every: float = 60) -> list[Job]:
+    """What they enqueue wakes the outbox worker by itself (Database.on_enqueue)."""
     jobs = loop.jobs
     return [
-        Job("loop-summary-stamps", every, lambda: run(jobs.stamp_summaries)),
-        Job("loop-follow-up-asks", every, lambda: run(jobs.ask_follow_ups)),
-        Job("loop-follow-up-reminders", 300, lambda: run(jobs.remind_overdue)),
-        Job("loop-feedback", 300, lambda: run(jobs.send_feedback)),
+        Job("loop-summary-stamps", every, jobs.stamp_summaries),
+        Job("loop-follow-up-asks", every, jobs.ask_follow_ups),
+        Job("loop-follow-up-reminders", 300, jobs.remind_overdue),
+        Job("loop-feedback", 300, jobs.send_feedback),
     ]

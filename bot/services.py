@@ -73,7 +73,6 @@ class Services:
     clock: Clock = field(default_factory=Clock)
     known_refs: set[str] = field(default_factory=set)  # personal refs stored by this process
     metrics: Metrics = field(default_factory=Metrics)
-    clock: Callable[[], datetime] = utcnow  # the loop's reminders and asks run on this
 
     @classmethod
     def build(cls, settings: Settings, db: Database | None = None) -> Services:

@@ -10,7 +10,7 @@ from dialogs.actions import Action
 
 SHOW = Action.OBSERVATION_SHOW
 ACK = Action.ACUTE_ACK
-PROCESS = "proc.open"  # the processing card of the observation (bot.processing_flow)
+PROCESS = Action.PROC_OPEN  # the processing card of the observation (bot.processing_flow)
 
 
 def acute_alert_card(

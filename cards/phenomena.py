@@ -9,12 +9,13 @@ from typing import Any
 
 from cards.common import Card, Ctx, Mode, action, card, error_text, heading, text
 from cards.processing import RequestLine, choice, input_text, show_card
+from dialogs.actions import Action
 from dialogs.processing import MAX_NOTE
 from dialogs.proposals import MAX_PROPOSAL_TEXT, MAX_TITLE
 
-PHENOMENON_OPEN = "phen.open"
-PHENOMENON_ASK = "phen.ask"
-PHENOMENON_PROPOSE = "phen.propose"
+PHENOMENON_OPEN = Action.PHENOMENON_OPEN
+PHENOMENON_ASK = Action.PHENOMENON_ASK
+PHENOMENON_PROPOSE = Action.PHENOMENON_PROPOSE
 
 
 def phenomena_card(ctx: Ctx, rows: Sequence[tuple[int, str, int]]) -> Card:

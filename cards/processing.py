@@ -11,6 +11,7 @@ from typing import Any
 
 from cards.common import Card, Ctx, Mode, action, card, error_text, facts, heading, text
 from cards.report import local_date
+from dialogs.actions import Action
 from dialogs.processing import (
     MAX_DESCRIPTION,
     MAX_NAME,
@@ -24,14 +25,14 @@ from dialogs.proposals import MAX_PROPOSAL_TEXT, MAX_TITLE
 from dialogs.vocabulary import ClosingReason, ObservationStatus
 
 # Card verbs (the "rake" value of a button's data).
-OPEN = "proc.open"
-STATUS = "proc.status"
-CLOSE = "proc.close"
-ENRICH = "proc.enrich"
-GROUP = "proc.group"
-ASK = "proc.ask"
-PROPOSE = "proc.propose"
-COMMENT_ANSWER = "comment.answer"
+OPEN = Action.PROC_OPEN
+STATUS = Action.PROC_STATUS
+CLOSE = Action.PROC_CLOSE
+ENRICH = Action.PROC_ENRICH
+GROUP = Action.PROC_GROUP
+ASK = Action.PROC_ASK
+PROPOSE = Action.PROC_PROPOSE
+COMMENT_ANSWER = Action.COMMENT_ANSWER
 NEW_PHENOMENON = "__new__"
 
 

@@ -10,16 +10,17 @@ from datetime import date
 from typing import Any
 
 from cards.common import Card, Ctx, Mode, action, card, error_text, facts, heading, text
+from dialogs.actions import Action
 from dialogs.feedback import Message, line_key, line_params
 from dialogs.metrics import Metrics
 from dialogs.processing import FeedbackEvent
 from dialogs.proposals import MAX_ANSWER_NOTE, FollowUpAnswer, ProposalStatus
 
-PROPOSAL_OPEN = "prop.open"
-PROPOSAL_WITHDRAW = "prop.withdraw"
-FOLLOW_UP_OPEN = "fu.open"
-FOLLOW_UP_ANSWER = "fu.answer"
-REPORT_DRAFT = "report.draft"
+PROPOSAL_OPEN = Action.PROPOSAL_OPEN
+PROPOSAL_WITHDRAW = Action.PROPOSAL_WITHDRAW
+FOLLOW_UP_OPEN = Action.FOLLOW_UP_OPEN
+FOLLOW_UP_ANSWER = Action.FOLLOW_UP_ANSWER
+REPORT_DRAFT = Action.REPORT_DRAFT
 
 
 @dataclass(frozen=True)

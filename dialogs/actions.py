@@ -25,6 +25,23 @@ class Action(StrEnum):
     SCHEDULE_SKIP = "schedule.skip"
     VARTTI_HELD = "vartti.held"
     VARTTI_SKIP = "vartti.skip"
+    # From observation to action (bot.processing_flow): experts only, except the answers
+    PROC_OPEN = "proc.open"  # the processing card of an observation (audited read)
+    PROC_STATUS = "proc.status"
+    PROC_CLOSE = "proc.close"
+    PROC_ENRICH = "proc.enrich"
+    PROC_GROUP = "proc.group"
+    PROC_ASK = "proc.ask"  # ask a service area's lead for comment
+    PROC_PROPOSE = "proc.propose"
+    COMMENT_ANSWER = "comment.answer"  # the lead answers on the card
+    PHENOMENON_OPEN = "phen.open"
+    PHENOMENON_ASK = "phen.ask"
+    PHENOMENON_PROPOSE = "phen.propose"
+    PROPOSAL_OPEN = "prop.open"
+    PROPOSAL_WITHDRAW = "prop.withdraw"
+    FOLLOW_UP_OPEN = "fu.open"
+    FOLLOW_UP_ANSWER = "fu.answer"  # the owner answers "what was done?"
+    REPORT_DRAFT = "report.draft"  # the yearly social-report draft's links
 
 
 def action_of(data: object) -> Action | None:

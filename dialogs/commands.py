@@ -6,6 +6,8 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
+from dialogs.processing_commands import split_loop_command
+
 
 class Command(StrEnum):
     HELP = "help"
@@ -18,6 +20,12 @@ class Command(StrEnum):
     EXPORT = "export"  # argument: period and format
     RAKE_CHANNEL = "rake_channel"
     ROLES = "roles"  # argument: "add <id> expert|admin", "remove <id>", or none
+    # From observation to action (dialogs.processing_commands parses their arguments)
+    OPEN = "open"  # argument: a reference
+    PROPOSALS = "proposals"  # argument: status, service area, year, overdue
+    PHENOMENA = "phenomena"
+    METRICS = "metrics"  # argument: a year
+    REPORT_DRAFT = "report_draft"  # argument: a year
     UNKNOWN = "unknown"
 
 
@@ -136,6 +144,9 @@ def parse_command(text: str | None) -> Parsed:
     for command, words in _WITH_ARGUMENTS.items():
         if head in words:
             return Parsed(command, rest.strip())
+    loop = split_loop_command(cleaned)
+    if loop is not None:
+        return Parsed(Command(loop[0].value), loop[1])
     return Parsed(Command.UNKNOWN)
 
 

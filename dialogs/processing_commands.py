@@ -83,14 +83,25 @@ def _clean(text: str | None) -> str:
     return re.sub(r"\s+", " ", cleaned).strip().strip(".!").casefold()
 
 
-def parse_loop_command(text: str | None) -> LoopParsed | None:
-    """A loop command, or None (the other commands are dialogs.commands')."""
-    cleaned = _clean(text)
+def split_loop_command(cleaned: str) -> tuple[LoopCommand, str] | None:
+    """A cleaned (case-folded, single-spaced) message's loop command and the words after it,
+    when they make a valid command; None otherwise."""
     for command, heads in _HEADS.items():
         for head in heads:
             if cleaned == head or cleaned.startswith(head + " "):
-                return _arguments(command, cleaned[len(head) :].split())
+                rest = cleaned[len(head) :].strip()
+                return (command, rest) if loop_arguments(command, rest) is not None else None
     return None
+
+
+def loop_arguments(command: LoopCommand, argument: str | None) -> LoopParsed | None:
+    return _arguments(command, (argument or "").split())
+
+
+def parse_loop_command(text: str | None) -> LoopParsed | None:
+    """A loop command, or None (the other commands are dialogs.commands')."""
+    found = split_loop_command(_clean(text))
+    return loop_arguments(*found) if found else None
 
 
 def _arguments(command: LoopCommand, words: list[str]) -> LoopParsed | None:

@@ -105,6 +105,7 @@ class FeedbackRepository:
                 .where(QUEUE.c.id.in_(message.ids), QUEUE.c.sent_at.is_(None))
                 .values(sent_at=now or utcnow(), message_key=item[0])
             )
+        self._db.enqueued()
         return True
 
     async def for_observations(self, observation_ids: list[int]) -> dict[int, list[Any]]:

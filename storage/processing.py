@@ -364,7 +364,9 @@ class ProcessingRepository:
             if item is not None:
                 await enqueue(conn, self._db.dialect, *item)
             await audit(conn, actor, "comment.ask", f"{target} {service_area}")
-            return int(request_id)
+        if item is not None:
+            self._db.enqueued()
+        return int(request_id)
 
     async def request(self, request_id: int) -> Any:
         async with self._db.engine.connect() as conn:

@@ -314,7 +314,9 @@ class ProposalRepository:
             if item is not None:
                 await enqueue(conn, self._db.dialect, *item)
             await audit(conn, "system", "followup.ask", f"prop:{proposal_id} {trigger}")
-            return int(follow_up_id)
+        if item is not None:
+            self._db.enqueued()
+        return int(follow_up_id)
 
     async def open_follow_ups(self) -> list[OpenFollowUp]:
         stmt = select(
@@ -347,6 +349,7 @@ class ProposalRepository:
                 )
                 .values(last_reminder_at=now, reminders=FOLLOW_UPS.c.reminders + 1)
             )
+        self._db.enqueued()
         return True
 
     async def follow_up(self, follow_up_id: int) -> Any:

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from docx import Document
 
-from bot.app import BOT, SCHEDULER
+from bot.app import CONTAINER, SCHEDULER
 from cards import processing as pc
 from cards import proposals as pp
 from storage.db import Database
@@ -125,7 +125,7 @@ async def test_the_yearly_draft_downloads_for_experts_only(
         assert forged.status == 403
         refused = await _execute(bot, {"rake": pp.REPORT_DRAFT, "year": 2026, "lang": "fi"}, WORKER)
         assert "Vain Rake-asiantuntijat" in _text(refused)
-        audit = [e.action for e in await bot.app[BOT].exports.audit.entries(10)]
+        audit = [e.action for e in await bot.app[CONTAINER].services.audit.entries(10)]
         assert audit.count("report.draft") == 2
     finally:
         await bot.client.close()
