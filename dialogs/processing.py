@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from dialogs.guard import Finding, findings
+from dialogs.guard import check
 from dialogs.vocabulary import ClosingReason, ObservationStatus
 
 S = ObservationStatus
@@ -205,7 +205,7 @@ def guard_text(text: str, max_len: int) -> str:
     value = text.strip()
     if len(value) > max_len:
         raise ProcessingError("error.too_long", max=str(max_len))
-    found = [f for f in findings(value) if f is not Finding.GRIEVANCE]
+    found = check(value).blocks  # identifiers only: the grievance notice is the reporter's
     if found:
         raise ProcessingError("guard.identifiers", kinds=",".join(f.value for f in found))
     return value
