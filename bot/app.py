@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import gc
 import logging
+from functools import partial
 from typing import Any
 
 import jwt
 from aiohttp import web
 
+from bot.access import is_expert
 from bot.adapter import RakeAdapter
 from bot.container import Container, build_container
+from bot.desk import setup_desk
 from bot.handler import RakeBot
 from bot.keys import SigningKeys
 from bot.logs import exception_summary
@@ -217,4 +220,8 @@ def create_app(
     app.router.add_get("/readyz", readyz)
     app.router.add_get("/exports/{token}", export_download)
     app.router.add_get("/metrics", metrics)
+    # The experts' desk (a Teams tab at /desk/): the chat's access rule and export links.
+    setup_desk(
+        app, services, is_expert=partial(is_expert, services), export_link=container.exports.url
+    )
     return app

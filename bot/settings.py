@@ -100,6 +100,11 @@ class Settings(BaseSettings):
         "08:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$", validation_alias=_alias("RAKE_DIGEST_TIME")
     )
     daily_card_every_s: float = Field(60, gt=0, validation_alias=_alias("RAKE_DAILY_CARD_EVERY"))
+    # The experts' desk (Teams tab SSO): where each tenant's OpenID metadata and keys are found,
+    # {base}/{tenant}/v2.0/.well-known/openid-configuration (tests point it at a local one).
+    desk_openid_base: str = Field(
+        "https://login.microsoftonline.com", validation_alias=_alias("RAKE_DESK_OPENID_BASE")
+    )
 
     @field_validator(
         "dev_experts", "dev_team_leads", "dev_admins", "allowed_tenants", mode="before"
@@ -153,6 +158,8 @@ class Settings(BaseSettings):
             missing.append("RAKE_PUBLIC_URL (https://…)")
         if not self.allowed_tenants:
             missing.append("RAKE_ALLOWED_TENANTS (the county's Entra tenant id)")
+        if not self.desk_openid_base.startswith("https://"):
+            missing.append("RAKE_DESK_OPENID_BASE (https://…)")
         if missing:
             raise ValueError("production settings missing: " + ", ".join(missing))
         return self
