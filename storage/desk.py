@@ -114,7 +114,7 @@ class DeskRepository:
         order = column.asc() if query.direction == "asc" else column.desc()
         tie = OBS.c.id.asc() if query.direction == "asc" else OBS.c.id.desc()
         async with self._db.engine.connect() as conn:
-            total = int(await conn.scalar(select(func.count()).where(where)) or 0)
+            total = int(await conn.scalar(select(func.count()).select_from(OBS).where(where)) or 0)
             pages = max(1, -(-total // PAGE_SIZE))
             page = min(max(1, query.page), pages)
             rows = await conn.execute(
