@@ -109,4 +109,12 @@ def test_make_package_builds_a_valid_zip(tmp_path: Path) -> None:
         manifest = json.loads(archive.read("manifest.json"))
     assert manifest["id"] == manifest["bots"][0]["botId"] == env["MicrosoftAppId"]
     assert manifest["validDomains"] == ["rake.example.fi"]
+    # the experts' desk: a personal tab with Teams single sign-on for this app and host
+    [tab] = manifest["staticTabs"]
+    assert tab["scopes"] == ["personal"]
+    assert tab["contentUrl"].startswith("https://rake.example.fi/desk/")
+    assert manifest["webApplicationInfo"] == {
+        "id": env["MicrosoftAppId"],
+        "resource": f"api://rake.example.fi/botid-{env['MicrosoftAppId']}",
+    }
     assert not _errors(manifest, _schema("MicrosoftTeams.schema.json", manifest["manifestVersion"]))

@@ -1,8 +1,10 @@
 """Builds the Teams app package: ``make package`` → deploy/teams/build/rake-bot.zip.
 
 The bot's app id comes from ``MicrosoftAppId`` (the Azure Bot's Microsoft App ID) and the public
-host from ``RAKE_PUBLIC_HOST`` (for validDomains); without them a development package with the
-placeholder id is built.
+host from ``RAKE_PUBLIC_HOST``: validDomains, the experts' desk tab (``https://<host>/desk/``)
+and its single sign-on (``webApplicationInfo``: the app id and the resource
+``api://<host>/botid-<app id>``, which the app registration must expose with the scope
+``access_as_user``). Without them a development package with the placeholders is built.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ HERE = Path(__file__).resolve().parent
 BUILD = HERE / "build"
 FILES = ("color.png", "outline.png", "sv.json", "en.json")
 PLACEHOLDER = "00000000-0000-0000-0000-000000000000"
+PLACEHOLDER_HOST = "rake-bot.example.invalid"
 
 
 def build(app_id: str, host: str | None) -> Path:
@@ -25,8 +28,12 @@ def build(app_id: str, host: str | None) -> Path:
         manifest["id"] = app_id
         manifest["bots"][0]["botId"] = app_id
         manifest["composeExtensions"][0]["botId"] = app_id
-    if host:
-        manifest["validDomains"] = [host]
+    app_id = app_id or PLACEHOLDER
+    host = host or PLACEHOLDER_HOST
+    manifest["validDomains"] = [host]
+    for tab in manifest["staticTabs"]:
+        tab["contentUrl"] = tab["contentUrl"].replace(PLACEHOLDER_HOST, host)
+    manifest["webApplicationInfo"] = {"id": app_id, "resource": f"api://{host}/botid-{app_id}"}
     BUILD.mkdir(exist_ok=True)
     target = BUILD / "rake-bot.zip"
     with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:
