@@ -170,3 +170,24 @@ async def test_without_an_app_id_only_development_tokens_pass(idp: OpenIdProvide
     check = TokenValidator("", "api://localhost/botid-", [], KeySource(idp.base_url))
     with pytest.raises(TokenError, match="not configured"):
         await check.validate(idp.token(claims(aud="")))
+
+
+def test_the_desk_package_imports_no_bot_framework_sdk() -> None:
+    """bot/desk is SDK-free: the app hands it the access rule and export links."""
+    import ast
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    code = (
+        "import sys, bot.desk, bot.desk.views, bot.desk.present, bot.desk.auth\n"
+        "print(sorted({m.split('.')[0] for m in sys.modules} & {'botbuilder', 'botframework',"
+        " 'msrest'}))"
+    )
+    found = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert found.stdout.strip() == "[]"
+    desk = Path(__file__).resolve().parents[1] / "bot" / "desk"
+    for path in desk.glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("bot"):
+                assert node.module.startswith(("bot.desk", "bot.settings")), (path, node.module)

@@ -28,20 +28,16 @@ from i18n import LANGS, Lang, resolve_lang
 from storage.desk import TREND_DIMENSIONS
 
 log = logging.getLogger(__name__)
-FIELDS = (
+TEXTS = ("description", "structural", "proposal", "acute_reason", "phenomenon_other")
+FACTS = (
     "kind",
     "phenomenon",
-    "phenomenon_other",
-    "description",
     "target_groups",
     "area",
     "service_area",
     "extent",
     "trend",
-    "structural",
-    "proposal",
     "urgency",
-    "acute_reason",
     "reporter_role",
     "contact_ok",
     "reporter",
@@ -239,13 +235,15 @@ async def observation_page(request: web.Request) -> Any:
     back = request.query.get("back", "")
     if not back.startswith("/desk/api/observations?"):
         back = "/desk/api/observations"
-    fields = [(ctx.t(f"export.col.{name}"), _field_value(ctx, desk, row, name)) for name in FIELDS]
+    texts = [(ctx.t(f"export.col.{n}"), getattr(row, n)) for n in TEXTS if getattr(row, n)]
+    facts = [(ctx.t(f"export.col.{n}"), _field_value(ctx, desk, row, n)) for n in FACTS]
     return _render(
         request,
         "observation.html",
         {
             "row": row,
-            "fields": fields,
+            "texts": texts,
+            "fields": facts,
             "trail": await desk.repo.trail(reference),
             "back": back,
             "label": lambda prefix, value: label(ctx, prefix, value),

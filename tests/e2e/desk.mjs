@@ -132,7 +132,7 @@ try {
     await page.locator('a.ref', { hasText: reference }).click();
     await page.getByRole('heading', { level: 1, name: new RegExp(reference) }).waitFor();
     result.opened = reference;
-    result.description = (await page.locator('dl.fields').textContent()).replace(/\s+/g, ' ');
+    result.description = (await page.locator('#main').textContent()).replace(/\s+/g, ' ');
     result.trailRows = await page.locator('table.trail tbody tr').count();
     await shot(page, 'observation-light');
     await axe(page, 'observation');

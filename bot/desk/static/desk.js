@@ -106,7 +106,13 @@
     body.addEventListener('htmx:afterSwap', (event) => {
       if (event.detail.target && event.detail.target.id === 'main') {
         event.detail.target.focus({ preventScroll: true });
-        body.dataset.view = event.detail.pathInfo ? event.detail.pathInfo.requestPath : '';
+        const view = event.detail.pathInfo ? event.detail.pathInfo.requestPath : '';
+        body.dataset.view = view;
+        document.querySelectorAll('.bar nav a').forEach((link) => {
+          const current = view.startsWith(link.getAttribute('hx-get'));
+          if (current) link.setAttribute('aria-current', 'page');
+          else link.removeAttribute('aria-current');
+        });
       }
     });
   }
