@@ -133,7 +133,13 @@ class Trends:
     last_year: list[int | None]
     series: list[tuple[str, str, list[int | None]]]  # (id, label, counts per bucket)
     shared: bool
-    hidden: int = 0  # cells hidden as small
+    hidden: set[tuple[str, int]] = field(default_factory=set)  # (series, bucket) hidden as small
+
+    def shown(self, series: str, index: int, value: int | None) -> str:
+        """A table cell: the count, "<3" where hidden as small, "–" where there is none."""
+        if (series, index) in self.hidden:
+            return f"<{SMALL}"
+        return "–" if value is None else str(value)
 
     def chart_data(self) -> dict[str, Any]:
         return {
@@ -179,7 +185,7 @@ async def trends(
         d: [None if i >= len(names) or future[i] else by_dim.get((i, d), 0) for i in range(count)]
         for d in ids
     }
-    hidden = 0
+    hidden: set[tuple[str, int]] = set()
     if shared:
         for i in range(count):
             lines = [Line(d, cells[d][i] or 0, 0, 0) for d in ids if cells[d][i] is not None]
@@ -187,11 +193,11 @@ async def trends(
             for line in figures.by[dimension]:
                 if line.suppressed:
                     cells[line.id][i] = None
-                    hidden += 1
-        for values in (this_year, last_year):
+                    hidden.add((line.id, i))
+        for name, values in ((":this", this_year), (":last", last_year)):
             for i, value in enumerate(values):
                 if value is not None and _hide_small(value, shared) is None:
                     values[i] = None
-                    hidden += 1
+                    hidden.add((name, i))
     series = [(d, ctx.label_of(LIST_OF[dimension], d), cells[d]) for d in ids]
     return Trends(year, bucket, dimension, labels, this_year, last_year, series, shared, hidden)

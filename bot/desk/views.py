@@ -24,6 +24,7 @@ from bot.desk.present import (
     trends,
 )
 from cards.common import Ctx
+from dialogs.digest import SMALL
 from i18n import LANGS, Lang, resolve_lang
 from storage.desk import TREND_DIMENSIONS
 
@@ -276,7 +277,7 @@ async def trend_view(request: web.Request) -> Any:
             "expert": expert,
             "dimensions": [(d, ctx.t(f"export.col.{d}")) for d in TREND_DIMENSIONS],
             "years": list(range(today.year, today.year - 5, -1)),
-            "small": 3,
+            "small": SMALL,
         },
     )
 
