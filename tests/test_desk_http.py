@@ -236,3 +236,38 @@ async def test_export_buttons_give_the_signed_link_experts_only(
         (EXPERT, "export", True),
         (WORKER, "export.link", False),
     ]
+
+
+async def test_production_has_no_development_tokens_and_needs_an_https_key_source(
+    db: Database, connector: FakeConnector
+) -> None:
+    from bot.desk import DESK
+    from bot.desk.auth import DevTokens
+    from bot.settings import SettingsError
+    from tests.conftest import make_settings
+
+    production = {
+        "RAKE_ENVIRONMENT": "production",
+        "MicrosoftAppId": APP_ID,
+        "MicrosoftAppType": "UserAssignedMSI",
+        "MicrosoftAppTenantId": TENANT,
+        "RAKE_ALLOWED_TENANTS": TENANT,
+        "RAKE_EXPORT_SECRET": "x" * 32,
+        "RAKE_PUBLIC_URL": "https://rake.example.fi",
+        "RAKE_DEV_EXPERTS": "",
+        "RAKE_DEV_TEAM_LEADS": "",
+    }
+    with pytest.raises(SettingsError, match="RAKE_DESK_OPENID_BASE"):
+        make_settings(**production, RAKE_DESK_OPENID_BASE="http://127.0.0.1:9")
+    bot = await start_bot(db, connector, **production)
+    try:
+        desk = bot.app[DESK]
+        assert desk.dev is None and desk.dev_url() is None
+        assert desk.validator.resource == f"api://rake.example.fi/botid-{APP_ID}"
+        token = DevTokens().issue(EXPERT)
+        response = await bot.client.get(
+            "/desk/api/observations", headers={"Authorization": f"Bearer {token}"}
+        )
+        assert response.status == 401
+    finally:
+        await bot.client.close()
