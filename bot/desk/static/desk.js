@@ -3,7 +3,7 @@
 (function () {
   'use strict';
   const body = document.body;
-  const state = { token: null, lang: null, charts: [] };
+  const state = { token: null, lang: null, charts: [], teams: null };
 
   function applyTheme(theme) {
     const known = ['default', 'dark', 'contrast'];
@@ -34,6 +34,7 @@
     state.lang = (context.app && context.app.locale) || null;
     teams.app.registerOnThemeChangeHandler(applyTheme);
     const token = await teams.authentication.getAuthToken();
+    state.teams = teams;
     teams.app.notifySuccess();
     return token;
   }
@@ -138,6 +139,13 @@
     }
     state.token = token;
     body.dataset.ready = 'yes';
+    if (state.teams) {
+      // Teams keeps the token fresh (it lasts about an hour): ask again now and then, so a tab
+      // left open all afternoon still signs its requests
+      setInterval(() => {
+        state.teams.authentication.getAuthToken().then((fresh) => { state.token = fresh; }, () => {});
+      }, 5 * 60 * 1000);
+    }
     window.htmx.ajax('GET', body.dataset.src, { target: '#main', swap: 'innerHTML' });
   }
 
