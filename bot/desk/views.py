@@ -63,7 +63,7 @@ def _lang(request: web.Request, desk: Desk) -> Lang:
         return resolve_lang(given, fallback)
     for part in request.headers.get("Accept-Language", "").split(","):
         tag = part.split(";", 1)[0].strip()
-        if tag and resolve_lang(tag, "xx") in LANGS:  # type: ignore[arg-type]
+        if tag.replace("_", "-").split("-", 1)[0].lower() in LANGS:  # the first one we have
             return resolve_lang(tag, fallback)
     return fallback
 
