@@ -105,6 +105,10 @@ class Settings(BaseSettings):
     desk_openid_base: str = Field(
         "https://login.microsoftonline.com", validation_alias=_alias("RAKE_DESK_OPENID_BASE")
     )
+    # The Entra app registration the desk's sign-on tokens are for (webApplicationInfo.id);
+    # empty: the bot's MicrosoftAppId. A managed identity (UserAssignedMSI) cannot expose an
+    # API, so such a bot names an app registration of its own here.
+    desk_app_id: str = Field("", validation_alias=_alias("RAKE_DESK_APP_ID"))
 
     @field_validator(
         "dev_experts", "dev_team_leads", "dev_admins", "allowed_tenants", mode="before"
@@ -166,6 +170,10 @@ class Settings(BaseSettings):
 
     def base_url(self) -> str:
         return (self.public_url or f"http://localhost:{self.port}").rstrip("/")
+
+    @property
+    def desk_audience(self) -> str:
+        return self.desk_app_id or self.app_id
 
     @property
     def auth_disabled(self) -> bool:

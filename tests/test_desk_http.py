@@ -271,3 +271,7 @@ async def test_production_has_no_development_tokens_and_needs_an_https_key_sourc
         assert response.status == 401
     finally:
         await bot.client.close()
+    # a managed identity cannot expose an API: the desk's tokens are for an app registration
+    desk_app = "7d0c5a1e-9f3b-4c2d-8e6f-1a2b3c4d5e6f"
+    settings = make_settings(**production, RAKE_DESK_APP_ID=desk_app)
+    assert settings.desk_audience == desk_app

@@ -84,7 +84,7 @@ DESK = web.AppKey("desk", Desk)
 def tab_resource(settings: Settings) -> str:
     """The tab's SSO resource, ``api://<public host>/botid-<app id>`` (as in the manifest)."""
     host = urlsplit(settings.base_url()).netloc
-    return f"api://{host}/botid-{settings.app_id}"
+    return f"api://{host}/botid-{settings.desk_audience}"
 
 
 def setup_desk(
@@ -102,7 +102,7 @@ def setup_desk(
     desk = Desk(
         services=services,
         validator=TokenValidator(
-            settings.app_id, tab_resource(settings), settings.allowed_tenants, keys, dev
+            settings.desk_audience, tab_resource(settings), settings.allowed_tenants, keys, dev
         ),
         repo=DeskRepository(services.db),
         audit=AuditLog(services.db),
@@ -112,6 +112,8 @@ def setup_desk(
         dev=dev,
     )
     app[DESK] = desk
+    if settings.app_type == "UserAssignedMSI" and not settings.desk_app_id:
+        log.warning("desk: a managed identity cannot expose an API: set RAKE_DESK_APP_ID")
     env = aiohttp_jinja2.setup(
         app,
         loader=jinja2.FileSystemLoader(HERE / "templates"),
