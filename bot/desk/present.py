@@ -12,13 +12,14 @@ from zoneinfo import ZoneInfo
 
 from cards.common import Ctx
 from dialogs.digest import SMALL, Figures, Line, suppress
+from dialogs.fields import COUNTY_LISTS
 from dialogs.periods import containing, iso_week, parse_period
 from dialogs.vocabulary import KINDS, ObservationStatus, Urgency
 from storage.desk import FILTERABLE, SORTABLE, TREND_DIMENSIONS, DeskQuery, DeskRepository
 from storage.digests import instant
 
 Bucket = Literal["week", "month"]
-LIST_OF = {"phenomenon": "phenomena", "area": "areas", "service_area": "service_areas"}
+LIST_OF = {name: COUNTY_LISTS[name] for name in TREND_DIMENSIONS}  # the county list of each
 
 
 def label(ctx: Ctx, prefix: str, value: str | None) -> str:

@@ -14,7 +14,6 @@ from aiohttp import web
 from bot.desk import DESK, JINJA, Desk
 from bot.desk.auth import DeskUser, TokenError
 from bot.desk.present import (
-    LIST_OF,
     Bucket,
     label,
     local_time,
@@ -25,22 +24,16 @@ from bot.desk.present import (
 )
 from cards.common import Ctx
 from dialogs.digest import SMALL
+from dialogs.fields import BY_NAME, FIELDS, FieldType, display
 from i18n import LANGS, Lang, resolve_lang
 from storage.desk import TREND_DIMENSIONS
 
 log = logging.getLogger(__name__)
-TEXTS = ("description", "structural", "proposal", "acute_reason", "phenomenon_other")
+# What an observation's page shows, from the field registry: the texts first, then the facts
+# and the row's own (the reporter only where they allowed contact and did not stay anonymous).
+TEXTS = tuple(f.name for f in FIELDS if f.shape is FieldType.TEXT)
 FACTS = (
-    "kind",
-    "phenomenon",
-    "target_groups",
-    "area",
-    "service_area",
-    "extent",
-    "trend",
-    "urgency",
-    "reporter_role",
-    "contact_ok",
+    *(f.name for f in FIELDS if f.shape is not FieldType.TEXT and f.export),
     "reporter",
     "origin",
     "status",
@@ -208,20 +201,14 @@ async def observation_list(request: web.Request) -> Any:
 
 
 def _field_value(ctx: Ctx, desk: Desk, row: Any, name: str) -> str:
+    if name in BY_NAME:
+        return display(BY_NAME[name], getattr(row, name), ctx.t, ctx.label_of)
     if name == "reporter":  # only where they allowed contact and did not stay anonymous
         return row.reporter_id if row.contact_ok and not row.anonymous else "–"
-    if name == "contact_ok":
-        return ctx.t("common.yes" if row.contact_ok else "common.no")
-    if name == "target_groups":
-        return ", ".join(ctx.label_of("target_groups", g) for g in row.target_groups or []) or "–"
-    if name in LIST_OF:
-        return ctx.label_of(LIST_OF[name], getattr(row, name))
-    if name == "reporter_role":
-        return ctx.label_of("reporter_roles", row.reporter_role)
     if name == "acknowledged_at":
         return local_time(row.acknowledged_at, desk.tz) if row.acknowledged_at else "–"
-    if name in ("kind", "extent", "trend", "urgency", "status"):
-        return label(ctx, name, getattr(row, name))
+    if name == "status":
+        return label(ctx, "status", row.status)
     return str(getattr(row, name) or "–")
 
 
