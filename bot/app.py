@@ -13,12 +13,19 @@ from aiohttp import web
 from bot.access import is_expert
 from bot.adapter import RakeAdapter
 from bot.container import Container, build_container
-from bot.desk import setup_desk
+from bot.desk import DESK_HEADERS, setup_desk
 from bot.handler import RakeBot
 from bot.keys import SigningKeys
 from bot.logs import exception_summary
 from bot.outbox_worker import OutboxWorker
-from bot.perimeter import ACTIVITY_BODY, export_token_ok, install_perimeter
+from bot.perimeter import (
+    ACTIVITY_BODY,
+    HEADER_POLICY,
+    RATE_LIMITS,
+    RateRule,
+    export_token_ok,
+    install_perimeter,
+)
 from bot.proactive import Messenger
 from bot.scheduler import Scheduler
 from bot.services import Services
@@ -220,8 +227,11 @@ def create_app(
     app.router.add_get("/readyz", readyz)
     app.router.add_get("/exports/{token}", export_download)
     app.router.add_get("/metrics", metrics)
-    # The experts' desk (a Teams tab at /desk/): the chat's access rule and export links.
+    # The experts' desk (a Teams tab at /desk/): the chat's access rule and export links; Teams
+    # frames it (its own CSP, no X-Frame-Options: DENY), its API is rate-limited per client.
     setup_desk(
         app, services, is_expert=partial(is_expert, services), export_link=container.exports.url
     )
+    app[HEADER_POLICY].override("/desk", DESK_HEADERS)
+    app[RATE_LIMITS].rules.append(RateRule("/desk/api/", per_second=10, burst=60))
     return app

@@ -275,3 +275,14 @@ async def test_production_has_no_development_tokens_and_needs_an_https_key_sourc
     desk_app = "7d0c5a1e-9f3b-4c2d-8e6f-1a2b3c4d5e6f"
     settings = make_settings(**production, RAKE_DESK_APP_ID=desk_app)
     assert settings.desk_audience == desk_app
+
+
+async def test_teams_may_frame_only_the_desk_and_its_api_is_rate_limited(desk: BotClient) -> None:
+    shell = await desk.client.get("/desk/")
+    assert "X-Frame-Options" not in shell.headers
+    assert "frame-ancestors https://teams.microsoft.com" in shell.headers["Content-Security-Policy"]
+    health = await desk.client.get("/healthz")  # everything else keeps the API's defaults
+    assert health.headers["X-Frame-Options"] == "DENY"
+    assert "frame-ancestors 'none'" in health.headers["Content-Security-Policy"]
+    statuses = [(await desk.client.get("/desk/api/")).status for _ in range(70)]
+    assert statuses[:60] == [401] * 60 and 429 in statuses[60:]

@@ -44,6 +44,13 @@ CSP = (
     "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; "
     f"form-action 'self'; frame-ancestors {FRAME_ANCESTORS}"
 )
+# What the desk's answers carry instead of an API's defaults (None: the header is dropped):
+# Teams frames the desk, so no X-Frame-Options: DENY (frame-ancestors says who may).
+DESK_HEADERS: dict[str, str | None] = {
+    "Content-Security-Policy": CSP,
+    "X-Frame-Options": None,
+    "Cross-Origin-Resource-Policy": None,
+}
 JINJA = web.AppKey("desk_jinja", jinja2.Environment)
 
 IsExpert = Callable[[str], Awaitable[bool]]
@@ -139,6 +146,9 @@ async def _security_headers(request: web.Request, response: web.StreamResponse) 
     if not request.path.startswith("/desk"):
         return
     response.headers["Content-Security-Policy"] = CSP
+    for name, value in DESK_HEADERS.items():  # whatever ran before: Teams must be able to frame
+        if value is None:
+            response.headers.pop(name, None)
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Referrer-Policy"] = "no-referrer"
     if request.path.startswith("/desk/api"):
