@@ -5,6 +5,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 NODE_STAMP := node_modules/.installed-stamp
+# the desk's browser libraries, copied from node_modules into the package (not committed)
+DESK_ASSETS := bot/desk/static/vendor/.copied
 PORT ?= 3978
 # Local development: the Playground's default user is an expert and a team lead (see README).
 DEV_ENV := RAKE_ENVIRONMENT=development RAKE_DEV_EXPERTS=00000000-0000-0000-0000-0000000000020 \
@@ -13,7 +15,7 @@ DEV_ENV := RAKE_ENVIRONMENT=development RAKE_DEV_EXPERTS=00000000-0000-0000-0000
 	RAKE_DEV_ADMINS=00000000-0000-0000-0000-0000000000020
 PYTEST_ARGS ?=
 
-.PHONY: run test playground migrate lint typecheck e2e-deps chromium image-deps image image-test bench-dialog bench-fanout bench-digest bench-similar bench-load bench-perimeter bench-guard package clean help
+.PHONY: run test playground migrate lint typecheck e2e-deps desk-assets chromium image-deps image image-test bench-dialog bench-fanout bench-digest bench-similar bench-load bench-perimeter bench-guard package clean help
 
 help:
 	@echo "make run   — set up and start the bot on http://localhost:$(PORT)/api/messages"
@@ -41,6 +43,11 @@ chromium:
 
 e2e-deps: $(NODE_STAMP) chromium
 
+$(DESK_ASSETS): $(NODE_STAMP) deploy/desk-assets.mjs
+	node deploy/desk-assets.mjs
+
+desk-assets: $(DESK_ASSETS)
+
 # Debian's buildah, podman and mmdebstrap for the production image: installed when missing and we
 # are root (see deploy/README.md: the image is built with buildah and run with buildah's chroot
 # isolation; `podman run` does not work in this VM).
@@ -55,20 +62,20 @@ image-deps:
 	else echo "WARNING:$$missing missing and not root; the image test will be skipped (a failure under CI)"; fi
 
 # The production image rake-bot:<version> (the last line printed is a JSON summary).
-image: image-deps
+image: image-deps $(DESK_ASSETS)
 	@$(PYTHON) deploy/image.py
 
 # Build (layers reused) and run the image on this machine; the last line is a JSON summary.
-image-test: $(STAMP) image-deps
+image-test: $(STAMP) image-deps $(DESK_ASSETS)
 	@$(PY) deploy/image_check.py
 
 migrate: $(STAMP)
 	$(DEV_ENV) $(PY) -m bot migrate
 
-run: $(STAMP)
+run: $(STAMP) $(DESK_ASSETS)
 	$(DEV_ENV) $(PY) -m bot run --port $(PORT)
 
-playground: $(STAMP) $(NODE_STAMP)
+playground: $(STAMP) $(NODE_STAMP) $(DESK_ASSETS)
 	$(DEV_ENV) $(PY) -m bot playground --port $(PORT)
 
 lint: $(STAMP)
@@ -79,7 +86,7 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(VENV)/bin/mypy bot dialogs cards storage counties i18n
 
-test: $(STAMP) e2e-deps image-deps lint typecheck
+test: $(STAMP) e2e-deps $(DESK_ASSETS) image-deps lint typecheck
 	@$(PY) -m pytest $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc = 5 ]; then echo "pytest collected no tests: that is a failure here"; exit 1; fi; \
 	exit $$rc

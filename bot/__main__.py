@@ -104,6 +104,7 @@ async def _export(settings: Settings, first: str, last: str, fmt: str, out: str 
 
 def _run(settings: Settings, banner: bool) -> None:
     from bot.app import create_app  # imports the SDK; not needed for migrate/check
+    from bot.desk import DESK
 
     app = create_app(settings)
     if banner:
@@ -111,8 +112,12 @@ def _run(settings: Settings, banner: bool) -> None:
             f"\nRake bot ({settings.county}) serving http://localhost:{settings.port}/api/messages"
             f"\n  health: http://localhost:{settings.port}/healthz"
             "\n  chat with it: `make playground` opens the Microsoft 365 Agents Playground at"
-            " http://localhost:56150 (or point the Playground / Bot Framework Emulator here)\n\n"
+            " http://localhost:56150 (or point the Playground / Bot Framework Emulator here)\n"
         )
+        desk_url = app[DESK].dev_url()  # development only: a token for the Playground's user
+        if desk_url:
+            sys.stderr.write(f"  the experts' desk in a browser: {desk_url}\n")
+        sys.stderr.write("\n")
     web.run_app(
         app,
         host=settings.host,

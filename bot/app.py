@@ -4,18 +4,28 @@ from __future__ import annotations
 
 import gc
 import logging
+from functools import partial
 from typing import Any
 
 import jwt
 from aiohttp import web
 
+from bot.access import is_expert
 from bot.adapter import RakeAdapter
 from bot.container import Container, build_container
+from bot.desk import DESK_HEADERS, setup_desk
 from bot.handler import RakeBot
 from bot.keys import SigningKeys
 from bot.logs import exception_summary
 from bot.outbox_worker import OutboxWorker
-from bot.perimeter import ACTIVITY_BODY, export_token_ok, install_perimeter
+from bot.perimeter import (
+    ACTIVITY_BODY,
+    HEADER_POLICY,
+    RATE_LIMITS,
+    RateRule,
+    export_token_ok,
+    install_perimeter,
+)
 from bot.proactive import Messenger
 from bot.processing_wiring import draft_download
 from bot.scheduler import Scheduler
@@ -243,4 +253,11 @@ def create_app(
     app.router.add_get("/exports/{token}", export_download)
     app.router.add_get("/exports/draft/{token}", draft_download_route)
     app.router.add_get("/metrics", metrics)
+    # The experts' desk (a Teams tab at /desk/): the chat's access rule and export links; Teams
+    # frames it (its own CSP, no X-Frame-Options: DENY), its API is rate-limited per client.
+    setup_desk(
+        app, services, is_expert=partial(is_expert, services), export_link=container.exports.url
+    )
+    app[HEADER_POLICY].override("/desk", DESK_HEADERS)
+    app[RATE_LIMITS].rules.append(RateRule("/desk/api/", per_second=10, burst=60))
     return app

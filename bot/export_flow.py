@@ -180,17 +180,23 @@ class ExportFlow:
             return notice_card(ctx, "export.bad_request")
         if fmt not in FORMATS:
             return notice_card(ctx, "export.bad_request")
+        url = await self.url(user_id, fmt, first, last, ctx.lang)
+        if url is None:
+            return notice_card(ctx, "access.experts_only")
+        span = f"{fmt_day(first)}–{fmt_day(last)}"
+        return export_card(ctx, url, fmt, span, self._s.settings.export_link_minutes)
+
+    async def url(self, user_id: str, fmt: str, first: date, last: date, lang: str) -> str | None:
+        """A signed link for an expert (audited), None for anyone else; the chat's card and
+        the desk's export buttons both come here."""
         target = f"{fmt} {first.isoformat()}..{last.isoformat()}"
         if not await experts_only(self._s, user_id, "export.link", target):
-            return notice_card(ctx, "access.experts_only")
-        minutes = self._s.settings.export_link_minutes
+            return None
         token = self.signer.sign(
-            {"u": user_id, "f": fmt, "a": first.isoformat(), "b": last.isoformat(), "l": ctx.lang},
-            minutes,
+            {"u": user_id, "f": fmt, "a": first.isoformat(), "b": last.isoformat(), "l": lang},
+            self._s.settings.export_link_minutes,
         )
-        url = f"{self._s.settings.base_url()}/exports/{token}"
-        span = f"{fmt_day(first)}–{fmt_day(last)}"
-        return export_card(ctx, url, fmt, span, minutes)
+        return f"{self._s.settings.base_url()}/exports/{token}"
 
     async def typed(self, ctx: Ctx, user_id: str, argument: str | None, today: date) -> Card:
         """ "vienti 2026-Q3 csv": a period (default: this year so far) and a format (xlsx)."""

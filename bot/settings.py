@@ -107,6 +107,15 @@ class Settings(BaseSettings):
         "08:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$", validation_alias=_alias("RAKE_DIGEST_TIME")
     )
     daily_card_every_s: float = Field(60, gt=0, validation_alias=_alias("RAKE_DAILY_CARD_EVERY"))
+    # The experts' desk (Teams tab SSO): where each tenant's OpenID metadata and keys are found,
+    # {base}/{tenant}/v2.0/.well-known/openid-configuration (tests point it at a local one).
+    desk_openid_base: str = Field(
+        "https://login.microsoftonline.com", validation_alias=_alias("RAKE_DESK_OPENID_BASE")
+    )
+    # The Entra app registration the desk's sign-on tokens are for (webApplicationInfo.id);
+    # empty: the bot's MicrosoftAppId. A managed identity (UserAssignedMSI) cannot expose an
+    # API, so such a bot names an app registration of its own here.
+    desk_app_id: str = Field("", validation_alias=_alias("RAKE_DESK_APP_ID"))
 
     @field_validator(
         "dev_experts",
@@ -166,12 +175,18 @@ class Settings(BaseSettings):
             missing.append("RAKE_PUBLIC_URL (https://…)")
         if not self.allowed_tenants:
             missing.append("RAKE_ALLOWED_TENANTS (the county's Entra tenant id)")
+        if not self.desk_openid_base.startswith("https://"):
+            missing.append("RAKE_DESK_OPENID_BASE (https://…)")
         if missing:
             raise ValueError("production settings missing: " + ", ".join(missing))
         return self
 
     def base_url(self) -> str:
         return (self.public_url or f"http://localhost:{self.port}").rstrip("/")
+
+    @property
+    def desk_audience(self) -> str:
+        return self.desk_app_id or self.app_id
 
     @property
     def auth_disabled(self) -> bool:

@@ -75,6 +75,10 @@ def test_the_installed_wheel_runs_with_its_data_from_outside_the_repository(
             [sys.executable, *args], cwd=work, env=env, capture_output=True, text=True, timeout=120
         )
 
+    # the desk's templates and browser libraries are package data (copied by make desk-assets)
+    desk = site / "bot" / "desk"
+    for name in ("templates/shell.html", "static/desk.js", "static/vendor/chart.umd.min.js"):
+        assert (desk / name).exists(), name
     where = run("-c", "import bot, counties, i18n, storage; print(bot.__file__, storage.__file__)")
     assert where.returncode == 0 and str(site) in where.stdout and str(ROOT) not in where.stdout
     for county in ("paijat-hame", "helsinki", "kanta-hame", "satakunta", "varsinais-suomi"):

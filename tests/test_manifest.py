@@ -109,4 +109,28 @@ def test_make_package_builds_a_valid_zip(tmp_path: Path) -> None:
         manifest = json.loads(archive.read("manifest.json"))
     assert manifest["id"] == manifest["bots"][0]["botId"] == env["MicrosoftAppId"]
     assert manifest["validDomains"] == ["rake.example.fi"]
+    # the experts' desk: a personal tab with Teams single sign-on for this app and host
+    [tab] = manifest["staticTabs"]
+    assert tab["scopes"] == ["personal"]
+    assert tab["contentUrl"].startswith("https://rake.example.fi/desk/")
+    assert manifest["webApplicationInfo"] == {
+        "id": env["MicrosoftAppId"],
+        "resource": f"api://rake.example.fi/botid-{env['MicrosoftAppId']}",
+    }
+    # a bot that is a managed identity names another app registration for the sign-on
+    desk_app = "7d0c5a1e-9f3b-4c2d-8e6f-1a2b3c4d5e6f"
+    subprocess.run(
+        [sys.executable, str(TEAMS / "package.py")],
+        check=True,
+        env={**env, "RAKE_DESK_APP_ID": desk_app},
+        capture_output=True,
+    )
+    with zipfile.ZipFile(TEAMS / "build" / "rake-bot.zip") as archive:
+        manifest = json.loads(archive.read("manifest.json"))
+    assert manifest["bots"][0]["botId"] == env["MicrosoftAppId"]
+    assert manifest["webApplicationInfo"] == {
+        "id": desk_app,
+        "resource": f"api://rake.example.fi/botid-{desk_app}",
+    }
+    assert not _errors(manifest, _schema("MicrosoftTeams.schema.json", manifest["manifestVersion"]))
     assert not _errors(manifest, _schema("MicrosoftTeams.schema.json", manifest["manifestVersion"]))
