@@ -1,0 +1,78 @@
+"""Retention: what has outlived its period is deleted, in batches of short transactions.
+
+* drafts past their expiry (``drafts.expires_at``);
+* observations created before the county's observation cutoff, with their dependent rows: the
+  links to the summaries that covered them (the summaries' figures are aggregates and stay) and
+  the outbox messages that quoted them (acute alerts and reminders); outbox rows of any kind
+  older than the same cutoff go too (their cards may carry excerpts of that time);
+* audit-log entries older than the audit log's own cutoff.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import cast
+
+from sqlalchemy import Table, delete, or_, select
+
+from storage.db import Database
+from storage.models import SummaryObservation
+from storage.rights import AUDIT, BATCH, DRAFTS, OBS, OUTBOX, Step, apply_batched
+
+LINKS = cast(Table, SummaryObservation.__table__)
+_REFS_PER_STATEMENT = 100  # keeps the OR of key prefixes well inside SQLite's expression depth
+
+
+class RetentionRepository:
+    def __init__(self, db: Database, batch: int = BATCH) -> None:
+        self._db = db
+        self._batch = batch
+
+    async def purge_drafts(self, now: datetime) -> int:
+        return await apply_batched(
+            self._db, Step("drafts", DRAFTS, "id", DRAFTS.c.expires_at <= now), self._batch
+        )
+
+    async def purge_observations(self, before: datetime) -> dict[str, int]:
+        """Observations created before ``before`` and what depends on them; returns counts."""
+        counts = {"observations": 0, "summary_links": 0, "outbox": 0}
+        while True:
+            async with self._db.engine.begin() as conn:
+                rows = list(
+                    await conn.execute(
+                        select(OBS.c.id, OBS.c.reference)
+                        .where(OBS.c.created_at < before)
+                        .order_by(OBS.c.id)
+                        .limit(self._batch)
+                    )
+                )
+                if not rows:
+                    break
+                ids = [row.id for row in rows]
+                links = await conn.execute(delete(LINKS).where(LINKS.c.observation_id.in_(ids)))
+                counts["summary_links"] += int(links.rowcount or 0)  # type: ignore[attr-defined]
+                refs = [row.reference for row in rows]
+                for start in range(0, len(refs), _REFS_PER_STATEMENT):
+                    chunk = refs[start : start + _REFS_PER_STATEMENT]
+                    quoted = or_(
+                        *[
+                            OUTBOX.c.dedupe_key.startswith(f"{prefix}:{ref}:", autoescape=True)
+                            for ref in chunk
+                            for prefix in ("acute", "acute-reminder")
+                        ]
+                    )
+                    gone = await conn.execute(delete(OUTBOX).where(quoted))
+                    counts["outbox"] += int(gone.rowcount or 0)  # type: ignore[attr-defined]
+                await conn.execute(delete(OBS).where(OBS.c.id.in_(ids)))
+            counts["observations"] += len(ids)
+            if len(ids) < self._batch:
+                break
+        counts["outbox"] += await apply_batched(
+            self._db, Step("outbox", OUTBOX, "id", OUTBOX.c.created_at < before), self._batch
+        )
+        return counts
+
+    async def purge_audit_log(self, before: datetime) -> int:
+        return await apply_batched(
+            self._db, Step("audit_log", AUDIT, "id", AUDIT.c.at < before), self._batch
+        )

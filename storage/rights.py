@@ -1,0 +1,301 @@
+"""Data rights: everything the bot holds about one person (by AAD object id), and its erasure.
+
+What is *about* a person, table by table (``storage/models.py``), and what erasure does:
+
+- drafts (user_id), bot_state (keys ``<channel>/users/<id>`` for the AAD id and the Teams
+  account id of their personal chat, and ``<channel>/conversations/<their personal chat>``),
+  conversation_refs (scope personal, owner_id), outbox (messages to them: their personal chat,
+  ``…:personal:<id>`` keys), roles (aad_id): deleted;
+- observations.reporter_id (their reports): replaced by the tombstone, contact permission
+  cleared; observations.acknowledged_by, vartti_schedules.updated_by (the schedule is the
+  team's), roles.added_by, app_settings.updated_by: replaced by the tombstone;
+- audit_log (actor, or a target naming them): kept for the audit log's own period, then purged
+  by retention; an erasure must not erase the trail of what the person read.
+
+Every change is made in batches of short transactions (``batch`` rows each), so a large erasure
+never holds a long lock; each batch re-selects by the person's id, so an interrupted erasure is
+finished by running it again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, cast
+
+from sqlalchemy import ColumnElement, Table, delete, false, func, or_, select, update
+from sqlalchemy.exc import IntegrityError
+
+from storage.db import Database, utcnow
+from storage.models import (
+    AppSetting,
+    AuditEntry,
+    BotStateRow,
+    ConversationRef,
+    Draft,
+    Observation,
+    OutboxItem,
+    Role,
+    VarttiSchedule,
+)
+
+# What an erased person's links become: a fixed value, the same for everyone, not an AAD id.
+TOMBSTONE = "erased"
+PSEUDONYM_KEY_SETTING = "rights.pseudonym_key"
+BATCH = 500
+
+DRAFTS = cast(Table, Draft.__table__)
+STATE = cast(Table, BotStateRow.__table__)
+REFS = cast(Table, ConversationRef.__table__)
+OUTBOX = cast(Table, OutboxItem.__table__)
+ROLES = cast(Table, Role.__table__)
+OBS = cast(Table, Observation.__table__)
+SCHEDULES = cast(Table, VarttiSchedule.__table__)
+SETTINGS = cast(Table, AppSetting.__table__)
+AUDIT = cast(Table, AuditEntry.__table__)
+
+
+@dataclass(frozen=True)
+class Step:
+    """One kind of row about the person: how to find it and what erasure does to it."""
+
+    name: str
+    table: Table
+    key: str  # the primary-key column, for batching
+    where: ColumnElement[bool]
+    values: dict[str, Any] | None = None  # None: delete; else: UPDATE … SET values
+
+
+@dataclass
+class Person:
+    """The person's ids: the AAD object id and the ids derived from it before erasure."""
+
+    aad_id: str
+    account_ids: list[str] = field(default_factory=list)  # Teams account ids (29:…)
+    conversation_ids: list[str] = field(default_factory=list)  # personal conversations
+
+    def state_keys(self) -> ColumnElement[bool]:
+        key = STATE.c.key
+        clauses = [key.endswith(f"/users/{i}", autoescape=True) for i in self.user_ids()]
+        clauses += [
+            key.endswith(f"/conversations/{c}", autoescape=True) for c in self.conversation_ids
+        ]
+        return or_(false(), *clauses)
+
+    def user_ids(self) -> list[str]:
+        return list(dict.fromkeys([self.aad_id, *self.account_ids]))
+
+    def outbox_items(self) -> ColumnElement[bool]:
+        clauses = [OUTBOX.c.dedupe_key.endswith(f":personal:{self.aad_id}", autoescape=True)]
+        if self.conversation_ids:
+            clauses.append(OUTBOX.c.conversation_key.in_(self.conversation_ids))
+        return or_(*clauses)
+
+
+def erasure_steps(person: Person) -> list[Step]:
+    u = person.aad_id
+    erased = {"reporter_id": TOMBSTONE, "contact_ok": False}
+    return [
+        Step("drafts", DRAFTS, "id", DRAFTS.c.user_id == u),
+        Step("bot_state", STATE, "key", person.state_keys()),
+        Step(
+            "conversation_references",
+            REFS,
+            "id",
+            (REFS.c.scope == "personal") & (REFS.c.owner_id == u),
+        ),
+        Step("outbox", OUTBOX, "id", person.outbox_items()),
+        Step("roles", ROLES, "aad_id", ROLES.c.aad_id == u),
+        Step("reports_unlinked", OBS, "id", OBS.c.reporter_id == u, erased),
+        Step(
+            "acknowledgements_unlinked",
+            OBS,
+            "id",
+            OBS.c.acknowledged_by == u,
+            {"acknowledged_by": TOMBSTONE},
+        ),
+        Step(
+            "vartti_schedules_unlinked",
+            SCHEDULES,
+            "team_id",
+            SCHEDULES.c.updated_by == u,
+            {"updated_by": TOMBSTONE},
+        ),
+        Step(
+            "roles_granted_unlinked",
+            ROLES,
+            "aad_id",
+            ROLES.c.added_by == u,
+            {"added_by": TOMBSTONE},
+        ),
+        Step(
+            "settings_unlinked",
+            SETTINGS,
+            "key",
+            SETTINGS.c.updated_by == u,
+            {"updated_by": TOMBSTONE},
+        ),
+    ]
+
+
+def _about(target: ColumnElement[str], aad_id: str) -> ColumnElement[bool]:
+    """Audit targets that name the person (role changes: ``<id>`` or ``<id> <role>``)."""
+    return (target == aad_id) | target.startswith(f"{aad_id} ", autoescape=True)
+
+
+async def apply_batched(db: Database, step: Step, batch: int = BATCH) -> int:
+    """Apply one step in short transactions of at most ``batch`` rows each; returns the rows."""
+    key = step.table.c[step.key]
+    total = 0
+    while True:
+        async with db.engine.begin() as conn:
+            ids = list((await conn.execute(select(key).where(step.where).limit(batch))).scalars())
+            if not ids:
+                break
+            if step.values is None:
+                await conn.execute(delete(step.table).where(key.in_(ids)))
+            else:
+                await conn.execute(update(step.table).where(key.in_(ids)).values(step.values))
+        total += len(ids)
+        if len(ids) < batch:
+            break
+    return total
+
+
+def _plain(rows: Sequence[Any]) -> list[dict[str, Any]]:
+    return [dict(row._mapping) for row in rows]
+
+
+class RightsRepository:
+    def __init__(self, db: Database, batch: int = BATCH) -> None:
+        self._db = db
+        self._batch = batch
+
+    async def person(self, aad_id: str) -> Person:
+        async with self._db.engine.connect() as conn:
+            rows = await conn.execute(
+                select(REFS.c.user_id, REFS.c.conversation_id).where(
+                    REFS.c.scope == "personal", REFS.c.owner_id == aad_id
+                )
+            )
+            pairs = list(rows)
+        return Person(
+            aad_id,
+            [account for account, _ in pairs if account],
+            [conversation for _, conversation in pairs if conversation],
+        )
+
+    async def holdings(self, aad_id: str) -> dict[str, list[dict[str, Any]]]:
+        """Every row about the person, by section (the rows as stored; payloads of messages to
+        them are left out: they quote other people's observations)."""
+        person = await self.person(aad_id)
+        u = aad_id
+        queries = {
+            "drafts": select(DRAFTS).where(DRAFTS.c.user_id == u).order_by(DRAFTS.c.created_at),
+            "bot_state": select(STATE.c.key, STATE.c.data, STATE.c.updated_at)
+            .where(person.state_keys())
+            .order_by(STATE.c.key),
+            "conversation_references": select(REFS)
+            .where(REFS.c.scope == "personal", REFS.c.owner_id == u)
+            .order_by(REFS.c.id),
+            "outbox": select(
+                OUTBOX.c.id,
+                OUTBOX.c.kind,
+                OUTBOX.c.status,
+                OUTBOX.c.attempts,
+                OUTBOX.c.created_at,
+                OUTBOX.c.sent_at,
+            )
+            .where(person.outbox_items())
+            .order_by(OUTBOX.c.id),
+            "roles": select(ROLES.c.role, ROLES.c.added_by, ROLES.c.added_at).where(
+                ROLES.c.aad_id == u
+            ),
+            "roles_granted": select(ROLES.c.aad_id, ROLES.c.role, ROLES.c.added_at)
+            .where(ROLES.c.added_by == u)
+            .order_by(ROLES.c.aad_id),
+            "reports": select(OBS).where(OBS.c.reporter_id == u).order_by(OBS.c.id),
+            "acknowledgements": select(OBS.c.reference, OBS.c.acknowledged_at)
+            .where(OBS.c.acknowledged_by == u)
+            .order_by(OBS.c.id),
+            "vartti_schedules": select(SCHEDULES)
+            .where(SCHEDULES.c.updated_by == u)
+            .order_by(SCHEDULES.c.team_id),
+            "settings_changed": select(SETTINGS)
+            .where(SETTINGS.c.updated_by == u)
+            .order_by(SETTINGS.c.key),
+            "audit_log": select(AUDIT.c.at, AUDIT.c.action, AUDIT.c.target, AUDIT.c.allowed)
+            .where(AUDIT.c.actor == u)
+            .order_by(AUDIT.c.id),
+            "audit_log_about": select(
+                AUDIT.c.at, AUDIT.c.actor, AUDIT.c.action, AUDIT.c.target, AUDIT.c.allowed
+            )
+            .where(_about(AUDIT.c.target, u))
+            .order_by(AUDIT.c.id),
+        }
+        found: dict[str, list[dict[str, Any]]] = {}
+        async with self._db.engine.connect() as conn:
+            for name, query in queries.items():
+                found[name] = _plain(list(await conn.execute(query)))
+        return found
+
+    async def erasure_counts(self, aad_id: str) -> dict[str, int]:
+        """What ``erase`` would change, by step (nothing is changed)."""
+        person = await self.person(aad_id)
+        counts: dict[str, int] = {}
+        async with self._db.engine.connect() as conn:
+            for step in erasure_steps(person):
+                query = select(func.count()).select_from(step.table).where(step.where)
+                counts[step.name] = int((await conn.execute(query)).scalar_one())
+            counts["audit_log_kept"] = int(
+                (
+                    await conn.execute(
+                        select(func.count())
+                        .select_from(AUDIT)
+                        .where((AUDIT.c.actor == aad_id) | _about(AUDIT.c.target, aad_id))
+                    )
+                ).scalar_one()
+            )
+        return counts
+
+    async def erase(self, aad_id: str) -> dict[str, int]:
+        """Delete or unlink every row of ``erasure_steps``, in batches; returns the counts."""
+        person = await self.person(aad_id)  # before the references go
+        done: dict[str, int] = {}
+        for step in erasure_steps(person):
+            done[step.name] = await apply_batched(self._db, step, self._batch)
+        return done
+
+    async def pseudonym(self, aad_id: str) -> str:
+        """A keyed hash of the id for audit entries about the person: the id is not readable
+        from it, but whoever holds the database (its key) and the id can confirm a match."""
+        key = await self._pseudonym_key()
+        digest = hmac.new(key, aad_id.encode("utf-8"), hashlib.sha256).hexdigest()
+        return f"person:{digest[:20]}"
+
+    async def _pseudonym_key(self) -> bytes:
+        for _attempt in range(2):
+            async with self._db.sessions() as session:
+                stored = await session.scalar(
+                    select(AppSetting.value).where(AppSetting.key == PSEUDONYM_KEY_SETTING)
+                )
+            if stored is not None:
+                return bytes.fromhex(str(stored["key"]))
+            value = secrets.token_hex(32)
+            try:
+                async with self._db.sessions.begin() as session:
+                    session.add(
+                        AppSetting(
+                            key=PSEUDONYM_KEY_SETTING,
+                            value={"key": value},
+                            updated_by="rights",
+                            updated_at=utcnow(),
+                        )
+                    )
+                return bytes.fromhex(value)
+            except IntegrityError:  # another process made it a moment ago: read theirs
+                continue
+        raise RuntimeError("the pseudonym key could not be read or made")
