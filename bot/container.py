@@ -25,6 +25,7 @@ from bot.preferences import Preferences
 from bot.proactive import Messenger
 from bot.ratelimit import RateLimiter
 from bot.report_flow import ReportFlow
+from bot.retention import Retention
 from bot.scheduler import Job, Scheduler
 from bot.services import Clock, Services
 from bot.settings import Settings
@@ -107,7 +108,8 @@ class Container:
                 self.daily_card.refresh,
             ),
             Job("acute-reminders", 60, self.acute.remind_unacknowledged),
-            Job("purge-expired-drafts", 3600, self.services.drafts.purge_expired),
+            # drafts, observations and the audit log past their periods (bot.retention)
+            *Retention(self.services.db, self.services.county, self.services.clock).jobs(),
         ]
 
 

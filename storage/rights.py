@@ -189,8 +189,10 @@ class RightsRepository:
         )
 
     async def holdings(self, aad_id: str) -> dict[str, list[dict[str, Any]]]:
-        """Every row about the person, by section (the rows as stored; payloads of messages to
-        them are left out: they quote other people's observations)."""
+        """Every row about the person, by section, as stored. Left out because they are other
+        people's data: the payloads of messages to them (cards quoting others' observations),
+        who granted them a role and who changed a role of theirs (the audit entries about them
+        keep time, action and target)."""
         person = await self.person(aad_id)
         u = aad_id
         queries = {
@@ -211,9 +213,7 @@ class RightsRepository:
             )
             .where(person.outbox_items())
             .order_by(OUTBOX.c.id),
-            "roles": select(ROLES.c.role, ROLES.c.added_by, ROLES.c.added_at).where(
-                ROLES.c.aad_id == u
-            ),
+            "roles": select(ROLES.c.role, ROLES.c.added_at).where(ROLES.c.aad_id == u),
             "roles_granted": select(ROLES.c.aad_id, ROLES.c.role, ROLES.c.added_at)
             .where(ROLES.c.added_by == u)
             .order_by(ROLES.c.aad_id),
@@ -230,9 +230,7 @@ class RightsRepository:
             "audit_log": select(AUDIT.c.at, AUDIT.c.action, AUDIT.c.target, AUDIT.c.allowed)
             .where(AUDIT.c.actor == u)
             .order_by(AUDIT.c.id),
-            "audit_log_about": select(
-                AUDIT.c.at, AUDIT.c.actor, AUDIT.c.action, AUDIT.c.target, AUDIT.c.allowed
-            )
+            "audit_log_about": select(AUDIT.c.at, AUDIT.c.action, AUDIT.c.target, AUDIT.c.allowed)
             .where(_about(AUDIT.c.target, u))
             .order_by(AUDIT.c.id),
         }
