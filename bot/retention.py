@@ -50,7 +50,9 @@ class Retention:
     async def drafts(self) -> int:
         purged = await self._repo.purge_drafts(self._clock())
         if purged:
-            await self._audit.record(ACTOR, "retention.drafts", f"drafts={purged} expired", True)
+            await self._audit.record(
+                ACTOR, "retention.drafts", f"drafts={purged} expired", True, self._clock()
+            )
         return purged
 
     async def observations(self) -> int:
@@ -59,7 +61,11 @@ class Retention:
         if any(counts.values()):
             detail = " ".join(f"{k}={v}" for k, v in counts.items())
             await self._audit.record(
-                ACTOR, "retention.observations", f"{detail} before {before:%Y-%m-%d}", True
+                ACTOR,
+                "retention.observations",
+                f"{detail} before {before:%Y-%m-%d}",
+                True,
+                self._clock(),
             )
         return counts["observations"]
 
@@ -68,7 +74,11 @@ class Retention:
         purged = await self._repo.purge_audit_log(before)
         if purged:  # written after the purge, so the entry itself is kept
             await self._audit.record(
-                ACTOR, "retention.audit_log", f"entries={purged} before {before:%Y-%m-%d}", True
+                ACTOR,
+                "retention.audit_log",
+                f"entries={purged} before {before:%Y-%m-%d}",
+                True,
+                self._clock(),
             )
         return purged
 

@@ -173,7 +173,9 @@ class UserRights:
             **held,
         }
         counts = {"reports": len(reports), **{k: len(v) for k, v in held.items()}}
-        await self.audit.record(operator, "user.export", f"{pseudonym} {_summary(counts)}", True)
+        await self.audit.record(
+            operator, "user.export", f"{pseudonym} {_summary(counts)}", True, self._clock()
+        )
         return _json(document)  # type: ignore[no-any-return]
 
     async def erasure_counts(self, aad_id: str, operator: str) -> dict[str, int]:
@@ -182,7 +184,7 @@ class UserRights:
         counts = await self.repo.erasure_counts(aad_id)
         pseudonym = await self.repo.pseudonym(aad_id)
         await self.audit.record(
-            operator, "user.delete.dry_run", f"{pseudonym} {_summary(counts)}", True
+            operator, "user.delete.dry_run", f"{pseudonym} {_summary(counts)}", True, self._clock()
         )
         return counts
 
@@ -190,5 +192,7 @@ class UserRights:
         aad_id = check_user_id(aad_id)
         pseudonym = await self.repo.pseudonym(aad_id)
         done = await self.repo.erase(aad_id)
-        await self.audit.record(operator, "user.delete", f"{pseudonym} {_summary(done)}", True)
+        await self.audit.record(
+            operator, "user.delete", f"{pseudonym} {_summary(done)}", True, self._clock()
+        )
         return done
