@@ -36,16 +36,17 @@ class RetentionRepository:
     async def purge_observations(self, before: datetime) -> dict[str, int]:
         """Observations created before ``before`` and what depends on them; returns counts."""
         counts = {"observations": 0, "summary_links": 0, "outbox": 0}
+        query = (
+            select(OBS.c.id, OBS.c.reference)
+            .where(OBS.c.created_at < before)
+            .order_by(OBS.c.id)
+            .limit(self._batch)
+        )
+        if self._db.dialect == "postgresql":  # replicas purging at once take different rows
+            query = query.with_for_update(skip_locked=True)
         while True:
             async with self._db.engine.begin() as conn:
-                rows = list(
-                    await conn.execute(
-                        select(OBS.c.id, OBS.c.reference)
-                        .where(OBS.c.created_at < before)
-                        .order_by(OBS.c.id)
-                        .limit(self._batch)
-                    )
-                )
+                rows = list(await conn.execute(query))
                 if not rows:
                     break
                 ids = [row.id for row in rows]
@@ -63,8 +64,8 @@ class RetentionRepository:
                     )
                     gone = await conn.execute(delete(OUTBOX).where(quoted))
                     counts["outbox"] += int(gone.rowcount or 0)  # type: ignore[attr-defined]
-                await conn.execute(delete(OBS).where(OBS.c.id.in_(ids)))
-            counts["observations"] += len(ids)
+                gone = await conn.execute(delete(OBS).where(OBS.c.id.in_(ids)))
+            counts["observations"] += int(gone.rowcount or 0)  # type: ignore[attr-defined]
             if len(ids) < self._batch:
                 break
         counts["outbox"] += await apply_batched(

@@ -149,17 +149,22 @@ def _about(target: ColumnElement[str], aad_id: str) -> ColumnElement[bool]:
 async def apply_batched(db: Database, step: Step, batch: int = BATCH) -> int:
     """Apply one step in short transactions of at most ``batch`` rows each; returns the rows."""
     key = step.table.c[step.key]
+    query = select(key).where(step.where).limit(batch)
+    if db.dialect == "postgresql":  # replicas purging at once take different rows
+        query = query.with_for_update(skip_locked=True)
     total = 0
     while True:
         async with db.engine.begin() as conn:
-            ids = list((await conn.execute(select(key).where(step.where).limit(batch))).scalars())
+            ids = list((await conn.execute(query)).scalars())
             if not ids:
                 break
             if step.values is None:
-                await conn.execute(delete(step.table).where(key.in_(ids)))
+                done = await conn.execute(delete(step.table).where(key.in_(ids)))
             else:
-                await conn.execute(update(step.table).where(key.in_(ids)).values(step.values))
-        total += len(ids)
+                done = await conn.execute(
+                    update(step.table).where(key.in_(ids)).values(step.values)
+                )
+        total += int(done.rowcount or 0)  # type: ignore[attr-defined]
         if len(ids) < batch:
             break
     return total

@@ -4,6 +4,7 @@ audit log past its own period; each purge audited with counts only; the county-f
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -186,3 +187,12 @@ def test_county_retention_keys(tmp_path: Path) -> None:
         with pytest.raises(CountyConfigError, match="retention"):
             load_county(own)
     assert AuditEntry.__tablename__ == "audit_log"
+
+
+async def test_replicas_purging_at_once_count_each_row_once(db: Database) -> None:
+    """Two purges at once (on PostgreSQL on two pooled connections, as two replicas would)."""
+    await seed.add(db, seed.local(2026, 3, 1), 12)
+    clock = Clock(datetime(2037, 1, 1, tzinfo=UTC))
+    first, second = Retention(db, COUNTY, clock, batch=2), Retention(db, COUNTY, clock, batch=2)
+    counts = await asyncio.gather(first.observations(), second.observations())
+    assert sum(counts) == 12 and await count(db, Observation) == 0
