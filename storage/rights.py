@@ -95,49 +95,96 @@ class Person:
         return or_(*clauses)
 
 
+@dataclass(frozen=True)
+class Link:
+    """A column that holds a person's AAD id: its export section, and what erasure does."""
+
+    section: str  # its name in the export
+    table: Table
+    key: str  # the primary-key column (batches)
+    column: str  # holds the person's id
+    step: str  # its name in the erasure counts
+    delete: bool  # True: the row goes; False: the id becomes the tombstone
+    shown: tuple[str, ...] = ()  # the columns exported (empty: all)
+    also: tuple[tuple[str, Any], ...] = ()  # more values set when unlinked
+
+    def where(self, aad_id: str) -> ColumnElement[bool]:
+        return self.table.c[self.column] == aad_id
+
+    def to_step(self, aad_id: str) -> Step:
+        values = None if self.delete else {self.column: TOMBSTONE, **dict(self.also)}
+        return Step(self.step, self.table, self.key, self.where(aad_id), values)
+
+    def query(self, aad_id: str) -> Any:
+        columns = [self.table.c[c] for c in self.shown] or list(self.table.c)
+        return select(*columns).where(self.where(aad_id)).order_by(self.table.c[self.key])
+
+
+# Every column keyed by a person (tests/test_rights.py checks that no table of the models has
+# one that is neither here nor in PERSON_COLUMNS_ELSEWHERE).
+LINKS: tuple[Link, ...] = (
+    Link("drafts", DRAFTS, "id", "user_id", "drafts", delete=True),
+    Link("roles", ROLES, "aad_id", "aad_id", "roles", True, ("role", "added_at")),
+    Link(
+        "roles_granted",
+        ROLES,
+        "aad_id",
+        "added_by",
+        "roles_granted_unlinked",
+        False,
+        ("aad_id", "role", "added_at"),
+    ),
+    Link(
+        "reports",
+        OBS,
+        "id",
+        "reporter_id",
+        "reports_unlinked",
+        False,
+        also=(("contact_ok", False),),
+    ),
+    Link(
+        "acknowledgements",
+        OBS,
+        "id",
+        "acknowledged_by",
+        "acknowledgements_unlinked",
+        False,
+        ("reference", "acknowledged_at"),
+    ),
+    Link(
+        "vartti_schedules",
+        SCHEDULES,
+        "team_id",
+        "updated_by",
+        "vartti_schedules_unlinked",
+        False,
+    ),
+    Link("settings_changed", SETTINGS, "key", "updated_by", "settings_unlinked", False),
+)
+# Person columns handled outside LINKS: the personal references and what hangs on them (the
+# bot state under the person's Teams ids, messages to their chat) and the audit log (kept).
+PERSON_COLUMNS_ELSEWHERE = frozenset(
+    {
+        ("conversation_refs", "owner_id"),
+        ("conversation_refs", "user_id"),
+        ("audit_log", "actor"),
+    }
+)
+
+
 def erasure_steps(person: Person) -> list[Step]:
     u = person.aad_id
-    erased = {"reporter_id": TOMBSTONE, "contact_ok": False}
     return [
-        Step("drafts", DRAFTS, "id", DRAFTS.c.user_id == u),
         Step("bot_state", STATE, "key", person.state_keys()),
+        Step("outbox", OUTBOX, "id", person.outbox_items()),
         Step(
             "conversation_references",
             REFS,
             "id",
             (REFS.c.scope == "personal") & (REFS.c.owner_id == u),
         ),
-        Step("outbox", OUTBOX, "id", person.outbox_items()),
-        Step("roles", ROLES, "aad_id", ROLES.c.aad_id == u),
-        Step("reports_unlinked", OBS, "id", OBS.c.reporter_id == u, erased),
-        Step(
-            "acknowledgements_unlinked",
-            OBS,
-            "id",
-            OBS.c.acknowledged_by == u,
-            {"acknowledged_by": TOMBSTONE},
-        ),
-        Step(
-            "vartti_schedules_unlinked",
-            SCHEDULES,
-            "team_id",
-            SCHEDULES.c.updated_by == u,
-            {"updated_by": TOMBSTONE},
-        ),
-        Step(
-            "roles_granted_unlinked",
-            ROLES,
-            "aad_id",
-            ROLES.c.added_by == u,
-            {"added_by": TOMBSTONE},
-        ),
-        Step(
-            "settings_unlinked",
-            SETTINGS,
-            "key",
-            SETTINGS.c.updated_by == u,
-            {"updated_by": TOMBSTONE},
-        ),
+        *(link.to_step(u) for link in LINKS),
     ]
 
 
@@ -200,8 +247,7 @@ class RightsRepository:
         keep time, action and target)."""
         person = await self.person(aad_id)
         u = aad_id
-        queries = {
-            "drafts": select(DRAFTS).where(DRAFTS.c.user_id == u).order_by(DRAFTS.c.created_at),
+        queries: dict[str, Any] = {
             "bot_state": select(STATE.c.key, STATE.c.data, STATE.c.updated_at)
             .where(person.state_keys())
             .order_by(STATE.c.key),
@@ -218,20 +264,7 @@ class RightsRepository:
             )
             .where(person.outbox_items())
             .order_by(OUTBOX.c.id),
-            "roles": select(ROLES.c.role, ROLES.c.added_at).where(ROLES.c.aad_id == u),
-            "roles_granted": select(ROLES.c.aad_id, ROLES.c.role, ROLES.c.added_at)
-            .where(ROLES.c.added_by == u)
-            .order_by(ROLES.c.aad_id),
-            "reports": select(OBS).where(OBS.c.reporter_id == u).order_by(OBS.c.id),
-            "acknowledgements": select(OBS.c.reference, OBS.c.acknowledged_at)
-            .where(OBS.c.acknowledged_by == u)
-            .order_by(OBS.c.id),
-            "vartti_schedules": select(SCHEDULES)
-            .where(SCHEDULES.c.updated_by == u)
-            .order_by(SCHEDULES.c.team_id),
-            "settings_changed": select(SETTINGS)
-            .where(SETTINGS.c.updated_by == u)
-            .order_by(SETTINGS.c.key),
+            **{link.section: link.query(u) for link in LINKS},
             "audit_log": select(AUDIT.c.at, AUDIT.c.action, AUDIT.c.target, AUDIT.c.allowed)
             .where(AUDIT.c.actor == u)
             .order_by(AUDIT.c.id),
