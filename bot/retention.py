@@ -59,7 +59,8 @@ class Retention:
         before = self.cutoffs()["observations"]
         counts = await self._repo.purge_observations(before)
         if any(counts.values()):
-            detail = " ".join(f"{k}={v}" for k, v in counts.items())
+            shown = {k: v for k, v in counts.items() if v or k == "observations"}
+            detail = " ".join(f"{k}={v}" for k, v in shown.items())
             await self._audit.record(
                 ACTOR,
                 "retention.observations",

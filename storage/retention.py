@@ -1,26 +1,37 @@
 """Retention: what has outlived its period is deleted, in batches of short transactions.
 
 * drafts past their expiry (``drafts.expires_at``);
-* observations created before the county's observation cutoff, with their dependent rows: the
-  links to the summaries that covered them (the summaries' figures are aggregates and stay) and
-  the outbox messages that quoted them (acute alerts and reminders); outbox rows of any kind
-  older than the same cutoff go too (their cards may carry excerpts of that time);
+* observations created before the county's observation cutoff, with their dependent rows: every
+  row with a foreign key to them (the links to the summaries that covered them — the summaries'
+  figures are aggregates and stay — and whatever else refers to an observation) and the outbox
+  messages that quoted them (acute alerts and reminders); outbox rows of any kind older than the
+  same cutoff go too (their cards may carry excerpts of that time);
 * audit-log entries older than the audit log's own cutoff.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import cast
+from typing import Any
 
-from sqlalchemy import Table, delete, or_, select
+from sqlalchemy import Column, Table, delete, or_, select
 
 from storage.db import Database
-from storage.models import SummaryObservation
+from storage.models import Base
 from storage.rights import AUDIT, BATCH, DRAFTS, OBS, OUTBOX, Step, apply_batched
 
-LINKS = cast(Table, SummaryObservation.__table__)
 _REFS_PER_STATEMENT = 100  # keeps the OR of key prefixes well inside SQLite's expression depth
+
+
+def dependents() -> list[tuple[Table, Column[Any]]]:
+    """Every table with a foreign key to an observation (summary links, and any added later),
+    with that column: their rows go with the observation, counted by table."""
+    return [
+        (table, fk.parent)
+        for table in Base.metadata.sorted_tables
+        for fk in table.foreign_keys
+        if fk.column.table is OBS and table is not OBS
+    ]
 
 
 class RetentionRepository:
@@ -35,7 +46,8 @@ class RetentionRepository:
 
     async def purge_observations(self, before: datetime) -> dict[str, int]:
         """Observations created before ``before`` and what depends on them; returns counts."""
-        counts = {"observations": 0, "summary_links": 0, "outbox": 0}
+        linked = dependents()
+        counts = {"observations": 0, **{table.name: 0 for table, _ in linked}, "outbox": 0}
         query = (
             select(OBS.c.id, OBS.c.reference)
             .where(OBS.c.created_at < before)
@@ -50,8 +62,9 @@ class RetentionRepository:
                 if not rows:
                     break
                 ids = [row.id for row in rows]
-                links = await conn.execute(delete(LINKS).where(LINKS.c.observation_id.in_(ids)))
-                counts["summary_links"] += int(links.rowcount or 0)  # type: ignore[attr-defined]
+                for table, column in linked:
+                    gone = await conn.execute(delete(table).where(column.in_(ids)))
+                    counts[table.name] += int(gone.rowcount or 0)  # type: ignore[attr-defined]
                 refs = [row.reference for row in rows]
                 for start in range(0, len(refs), _REFS_PER_STATEMENT):
                     chunk = refs[start : start + _REFS_PER_STATEMENT]

@@ -83,7 +83,9 @@ async def test_observations_past_the_period_go_with_their_dependents(db: Databas
     assert keys == {
         f"{p}:{r.reference}:{s}" for r in new for p, s in [("acute", "channel:19:rake")]
     } | {f"acute-reminder:{r.reference}:personal:x" for r in new}
-    assert await audit_actions(db) == ["observations=7 summary_links=7 outbox=14 before 2026-12-01"]
+    assert await audit_actions(db) == [
+        "observations=7 summary_observations=7 outbox=14 before 2026-12-01"
+    ]
     assert await retention.observations() == 0  # nothing more, and not audited again
     assert len(await audit_actions(db)) == 1
     clock.now = datetime(2037, 7, 1, tzinfo=UTC)
@@ -109,7 +111,7 @@ async def test_old_outbox_rows_go_with_the_observation_period(db: Database) -> N
     await Retention(db, COUNTY, Clock(datetime(2035, 1, 1, tzinfo=UTC))).observations()
     async with db.sessions() as session:
         assert list(await session.scalars(select(OutboxItem.dedupe_key))) == ["daily:2030-01-01"]
-    assert await audit_actions(db) == ["observations=0 summary_links=0 outbox=1 before 2025-01-01"]
+    assert await audit_actions(db) == ["observations=0 outbox=1 before 2025-01-01"]
 
 
 async def test_the_audit_log_is_kept_for_its_own_period(db: Database) -> None:
