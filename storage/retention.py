@@ -41,7 +41,10 @@ class RetentionRepository:
 
     async def purge_drafts(self, now: datetime) -> int:
         return await apply_batched(
-            self._db, Step("drafts", DRAFTS, "id", DRAFTS.c.expires_at <= now), self._batch
+            self._db,
+            Step("drafts", DRAFTS, "id", DRAFTS.c.expires_at <= now),
+            self._batch,
+            skip_locked=True,
         )
 
     async def purge_observations(self, before: datetime) -> dict[str, int]:
@@ -82,11 +85,17 @@ class RetentionRepository:
             if len(ids) < self._batch:
                 break
         counts["outbox"] += await apply_batched(
-            self._db, Step("outbox", OUTBOX, "id", OUTBOX.c.created_at < before), self._batch
+            self._db,
+            Step("outbox", OUTBOX, "id", OUTBOX.c.created_at < before),
+            self._batch,
+            skip_locked=True,
         )
         return counts
 
     async def purge_audit_log(self, before: datetime) -> int:
         return await apply_batched(
-            self._db, Step("audit_log", AUDIT, "id", AUDIT.c.at < before), self._batch
+            self._db,
+            Step("audit_log", AUDIT, "id", AUDIT.c.at < before),
+            self._batch,
+            skip_locked=True,
         )

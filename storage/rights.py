@@ -193,11 +193,15 @@ def _about(target: ColumnElement[str], aad_id: str) -> ColumnElement[bool]:
     return (target == aad_id) | target.startswith(f"{aad_id} ", autoescape=True)
 
 
-async def apply_batched(db: Database, step: Step, batch: int = BATCH) -> int:
-    """Apply one step in short transactions of at most ``batch`` rows each; returns the rows."""
+async def apply_batched(
+    db: Database, step: Step, batch: int = BATCH, skip_locked: bool = False
+) -> int:
+    """Apply one step in short transactions of at most ``batch`` rows each; returns the rows.
+    With ``skip_locked`` (retention: replicas purging at once) PostgreSQL passes over rows
+    another transaction holds, which the next run takes; an erasure waits for them instead."""
     key = step.table.c[step.key]
     query = select(key).where(step.where).limit(batch)
-    if db.dialect == "postgresql":  # replicas purging at once take different rows
+    if skip_locked and db.dialect == "postgresql":
         query = query.with_for_update(skip_locked=True)
     total = 0
     while True:
