@@ -6,9 +6,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import sys
 from collections.abc import Awaitable, Callable
-from pathlib import Path
 from typing import Any, TypeVar
 
 from bot.services import database_for
@@ -76,8 +76,10 @@ def _counts_text(counts: dict[str, int]) -> str:
 def _export(args: argparse.Namespace, settings: Settings, operator: str) -> int:
     document = _with_rights(settings, lambda r: r.export(args.user, operator, args.lang))
     text = json.dumps(document, ensure_ascii=False, indent=2) + "\n"
-    if args.out:
-        Path(args.out).write_text(text, encoding="utf-8")
+    if args.out:  # personal data: readable by the operator only
+        fd = os.open(args.out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
         sys.stderr.write(f"the data held about the person written to {args.out}\n")
     else:
         sys.stdout.write(text)

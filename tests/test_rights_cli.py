@@ -92,6 +92,7 @@ def test_user_export_writes_json_without_the_sdk(world_file: tuple[str, Path]) -
     rc, out, err, sdk = bot(url, "user-export", A, "--out", str(target), "--operator", "dpo-1")
     assert rc == 0 and sdk == [] and out == ""
     assert json.loads(target.read_text(encoding="utf-8"))["drafts"] == doc["drafts"]
+    assert target.stat().st_mode & 0o077 == 0  # personal data: the operator's alone
     assert [(a, b) for a, b, _ in audit(path)] == [("cli", "user.export"), ("dpo-1", "user.export")]
 
 
