@@ -64,7 +64,7 @@ class Step:
 
     name: str
     table: Table
-    key: str  # the primary-key column, for batching
+    key: str  # a (preferably primary-key) column to batch by
     where: ColumnElement[bool]
     values: dict[str, Any] | None = None  # None: delete; else: UPDATE … SET values
 
@@ -209,12 +209,12 @@ async def apply_batched(
             ids = list((await conn.execute(query)).scalars())
             if not ids:
                 break
+            # the step's own condition again: a key need not be unique (composite primary keys)
+            chosen = key.in_(ids) & step.where
             if step.values is None:
-                done = await conn.execute(delete(step.table).where(key.in_(ids)))
+                done = await conn.execute(delete(step.table).where(chosen))
             else:
-                done = await conn.execute(
-                    update(step.table).where(key.in_(ids)).values(step.values)
-                )
+                done = await conn.execute(update(step.table).where(chosen).values(step.values))
         total += int(done.rowcount or 0)  # type: ignore[attr-defined]
         if len(ids) < batch:
             break
