@@ -18,7 +18,7 @@ from sqlalchemy import Column, Table, delete, or_, select
 
 from storage.db import Database
 from storage.models import Base
-from storage.rights import AUDIT, BATCH, DRAFTS, OBS, OUTBOX, Step, apply_batched
+from storage.person_data import AUDIT, BATCH, DRAFTS, OBS, OUTBOX, Step, apply_batched
 
 _REFS_PER_STATEMENT = 100  # keeps the OR of key prefixes well inside SQLite's expression depth
 

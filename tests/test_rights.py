@@ -225,7 +225,7 @@ def test_every_person_column_of_the_models_is_exported_and_erased() -> None:
 
     import storage
     from storage.models import Base
-    from storage.rights import LINKS, PERSON_COLUMNS_ELSEWHERE
+    from storage.person_data import LINKS, PERSON_COLUMNS_ELSEWHERE
 
     for module in pkgutil.iter_modules(storage.__path__):
         importlib.import_module(f"storage.{module.name}")
