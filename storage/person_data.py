@@ -24,6 +24,7 @@ from typing import Any, cast
 
 from sqlalchemy import ColumnElement, Table, delete, false, or_, select, update
 
+from dialogs.vocabulary import ERASED
 from storage.db import Database
 from storage.models import (
     AppSetting,
@@ -38,7 +39,7 @@ from storage.models import (
 )
 
 # What an erased person's links become: a fixed value, the same for everyone, not an AAD id.
-TOMBSTONE = "erased"
+TOMBSTONE = ERASED
 BATCH = 500
 
 DRAFTS = cast(Table, Draft.__table__)
