@@ -12,41 +12,17 @@ from collections.abc import Callable
 from datetime import datetime
 from types import SimpleNamespace
 from typing import Any
-from zoneinfo import ZoneInfo
 
+from bot.export_flow import COLUMNS, Exporter
+from bot.services import Services
 from cards.common import Ctx
-from counties import County
-from i18n import Catalog, Lang
-from storage.audit import AuditLog
-from storage.db import Database, utcnow
+from i18n import Lang
 from storage.rights import TOMBSTONE, RightsRepository
 
 FORMAT = "rake-user-export/1"
-# The columns of the experts' export (bot.export_flow.COLUMNS), shown the same way; a test
-# keeps the two in step. In a person's own export the reporter is always shown: it is them.
-REPORT_COLUMNS = (
-    "reference",
-    "created_at",
-    "kind",
-    "phenomenon",
-    "phenomenon_other",
-    "description",
-    "target_groups",
-    "area",
-    "service_area",
-    "extent",
-    "trend",
-    "structural",
-    "proposal",
-    "urgency",
-    "acute_reason",
-    "reporter_role",
-    "contact_ok",
-    "reporter",
-    "origin",
-    "status",
-    "acknowledged_at",
-)
+# The experts' export's columns, shown the same way (bot.export_flow.Exporter); in a person's
+# own export the reporter is always shown: it is them.
+REPORT_COLUMNS = COLUMNS
 COUNTY_LISTS = ("experts", "admins", "team_leads")
 MAX_ID = 128
 
@@ -65,51 +41,20 @@ def check_user_id(aad_id: str) -> str:
 
 
 class ReportView:
-    """A stored observation shown as the experts' export shows it (labels in one language)."""
+    """A stored observation as the experts' export shows it (labels in one language)."""
 
-    def __init__(self, ctx: Ctx) -> None:
+    def __init__(self, services: Services, ctx: Ctx) -> None:
         self._ctx = ctx
-        self._tz = ZoneInfo(ctx.county.timezone)
+        self._exporter = Exporter(services, ctx)
+        self._reporter = REPORT_COLUMNS.index("reporter")
 
     def headings(self) -> dict[str, str]:
-        return {name: self._ctx.t(f"export.col.{name}") for name in REPORT_COLUMNS}
-
-    def _local(self, moment: datetime | None) -> datetime | None:
-        return moment.astimezone(self._tz).replace(tzinfo=None) if moment else None
-
-    def values(self, row: Any, reporter: str) -> list[Any]:
-        ctx = self._ctx
-        yes, no = ctx.t("common.yes"), ctx.t("common.no")
-
-        def enum(prefix: str, value: str | None) -> str:
-            return ctx.t(f"{prefix}.{value}") if value else ""
-
-        return [
-            row.reference,
-            self._local(row.created_at),
-            enum("kind", row.kind),
-            ctx.label_of("phenomena", row.phenomenon),
-            row.phenomenon_other or "",
-            row.description,
-            ", ".join(ctx.label_of("target_groups", g) for g in row.target_groups or []),
-            ctx.label_of("areas", row.area),
-            ctx.label_of("service_areas", row.service_area),
-            enum("extent", row.extent),
-            enum("trend", row.trend),
-            row.structural or "",
-            row.proposal or "",
-            enum("urgency", row.urgency),
-            row.acute_reason or "",
-            ctx.label_of("reporter_roles", row.reporter_role) if row.reporter_role else "",
-            yes if row.contact_ok else no,
-            reporter,
-            row.origin,
-            enum("status", row.status),
-            self._local(row.acknowledged_at),
-        ]
+        return dict(zip(REPORT_COLUMNS, self._exporter.headings(), strict=True))
 
     def report(self, row: Any) -> dict[str, Any]:
-        shown = dict(zip(REPORT_COLUMNS, self.values(row, row.reporter_id), strict=True))
+        values = self._exporter.values(row)
+        values[self._reporter] = row.reporter_id
+        shown = dict(zip(REPORT_COLUMNS, values, strict=True))
         ctx = self._ctx
         shown["anonymous"] = ctx.t("common.yes") if row.anonymous else ctx.t("common.no")
         return shown
@@ -131,19 +76,13 @@ def _summary(counts: dict[str, int]) -> str:
 
 
 class UserRights:
-    def __init__(
-        self,
-        db: Database,
-        county: County,
-        catalog: Catalog,
-        clock: Callable[[], datetime] = utcnow,
-        batch: int | None = None,
-    ) -> None:
-        self._county = county
-        self._catalog = catalog
-        self._clock = clock
+    def __init__(self, services: Services, batch: int | None = None) -> None:
+        self._services = services
+        self._county = services.county
+        self._clock: Callable[[], datetime] = services.clock
+        db = services.db
         self.repo = RightsRepository(db) if batch is None else RightsRepository(db, batch)
-        self.audit = AuditLog(db)
+        self.audit = services.audit
 
     def named_in_county_file(self, aad_id: str) -> list[str]:
         """The county file's lists that name the person (config, not the database: an
@@ -156,7 +95,8 @@ class UserRights:
     async def export(self, aad_id: str, operator: str, lang: Lang | None = None) -> dict[str, Any]:
         aad_id = check_user_id(aad_id)
         held = await self.repo.holdings(aad_id)
-        view = ReportView(Ctx(lang or self._county.languages[0], self._catalog, self._county))
+        ctx = Ctx(lang or self._county.languages[0], self._services.catalog, self._county)
+        view = ReportView(self._services, ctx)
         reports = [view.report(SimpleNamespace(**row)) for row in held.pop("reports")]
         for row in held["conversation_references"]:
             row.pop("id", None)

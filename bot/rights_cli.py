@@ -11,11 +11,10 @@ import sys
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
-from bot.services import database_for
 from bot.rights import RightsError, UserRights, check_user_id
+from bot.services import Services
 from bot.settings import Settings
-from counties import LANGS, county_path, load_county
-from i18n import Catalog
+from counties import LANGS
 from storage.migrate import upgrade
 
 COMMANDS = frozenset({"user-export", "user-delete"})
@@ -57,13 +56,12 @@ def add_commands(sub: Any) -> None:
 
 def _with_rights(settings: Settings, work: Callable[[UserRights], Awaitable[T]]) -> T:
     async def go() -> T:
-        db = database_for(settings)
+        services = Services.build(settings)
         try:
-            await upgrade(db)
-            county = load_county(county_path(settings.county))
-            return await work(UserRights(db, county, Catalog.load()))
+            await upgrade(services.db)
+            return await work(UserRights(services))
         finally:
-            await db.dispose()
+            await services.db.dispose()
 
     return asyncio.run(go())
 

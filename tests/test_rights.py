@@ -5,27 +5,32 @@ call is audited without the erased id in clear."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import timedelta
-from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import func, select
 
 from bot.rights import REPORT_COLUMNS, RightsError, UserRights
-from counties import county_path, load_county
-from i18n import Catalog
+from bot.services import Services
+from counties import County, county_path, load_county
 from storage.audit import AuditLog
 from storage.db import Database
 from storage.models import Draft, Observation
 from storage.reports import DraftRepository
 from storage.rights import TOMBSTONE
+from tests.conftest import make_settings
 from tests.rights_seed import PEOPLE, A, B, C, dump, mentions, world
 
 COUNTY = load_county(county_path("paijat-hame"))
 
 
+def services_of(db: Database, county: County = COUNTY) -> Services:
+    return replace(Services.build(make_settings(), db=db), county=county)
+
+
 def rights(db: Database, batch: int | None = None) -> UserRights:
-    return UserRights(db, COUNTY, Catalog.load(), batch=batch)
+    return UserRights(services_of(db), batch=batch)
 
 
 async def test_export_holds_exactly_the_persons_data(db: Database) -> None:
@@ -85,22 +90,23 @@ async def test_export_labels_follow_the_language(db: Database) -> None:
     assert {r["kind"] for r in doc["reports"]} == {"Problem or gap"}
 
 
-async def test_the_report_view_matches_the_experts_export(db: Database) -> None:
+async def test_the_report_view_is_the_experts_export_but_for_the_reporter(db: Database) -> None:
     from bot.export_flow import COLUMNS, Exporter
     from bot.rights import ReportView
     from cards.common import Ctx
 
     made = await world(db)
-    ctx = Ctx("fi", Catalog.load(), COUNTY)
-    services = SimpleNamespace(county=COUNTY, db=db)
-    exporter = Exporter(services, ctx)  # type: ignore[arg-type]
-    assert REPORT_COLUMNS == COLUMNS
-    view = ReportView(ctx)
+    services = services_of(db)
+    ctx = Ctx("fi", services.catalog, COUNTY)
+    exporter, view = Exporter(services, ctx), ReportView(services, ctx)
+    assert list(view.headings()) == list(COLUMNS)
     assert list(view.headings().values()) == exporter.headings()
+    at = COLUMNS.index("reporter")
     for row in made[A]["reports"]:
-        ours, theirs = view.values(row, "x"), exporter.values(row)
-        at = COLUMNS.index("reporter")
-        assert ours[:at] + ours[at + 1 :] == theirs[:at] + theirs[at + 1 :]
+        ours, theirs = list(view.report(row).values()), exporter.values(row)
+        assert ours[:at] + ours[at + 1 : -1] == theirs[:at] + theirs[at + 1 :]
+        assert ours[at] == A  # even when anonymous or without contact permission
+        assert theirs[at] == (A if row.contact_ok and not row.anonymous else "")
 
 
 async def test_delete_removes_or_unlinks_exactly_the_person(db: Database) -> None:
@@ -206,7 +212,7 @@ async def test_person_who_is_in_the_county_file_is_told(db: Database) -> None:
     county = county.model_copy(
         update={"escalation": county.escalation.model_copy(update={"people": [A]})}
     )
-    r = UserRights(db, county, Catalog.load())
+    r = UserRights(services_of(db, county))
     assert r.named_in_county_file(A) == ["experts", "escalation.people"]
     assert (await r.export(A, "cli"))["named_in_county_file"] == ["experts", "escalation.people"]
     assert r.named_in_county_file(B) == []

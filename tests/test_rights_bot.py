@@ -25,7 +25,7 @@ async def test_what_the_bot_stored_is_exported_and_erased(bot: BotClient) -> Non
     await bot.invoke(a.execute(url, {"rake": "report.start"}, user=OTHER))
     await bot.app[MESSENGER].drain()
     services = bot.app[SERVICES]
-    rights = UserRights(bot.db, services.county, services.catalog)
+    rights = UserRights(services)
 
     doc = await rights.export(a.WORKER_AAD, "cli")
     assert [s["key"] for s in doc["bot_state"]] == [f"msteams/users/29:{a.WORKER_AAD}"]
