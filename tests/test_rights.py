@@ -5,6 +5,7 @@ call is audited without the erased id in clear."""
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import replace
 from datetime import timedelta
 
@@ -180,6 +181,7 @@ async def test_each_operation_is_audited_without_the_id_in_clear(db: Database) -
     ]
     pseudonym = await r.repo.pseudonym(A)
     assert pseudonym != await r.repo.pseudonym(B)
+    assert re.fullmatch(r"person:[a-p]{20}", pseudonym)  # no digits to look like a number
     for entry in entries:
         assert A not in entry.target and not mentions(entry.target, A)
         assert entry.target.startswith(pseudonym + " ")
