@@ -1,4 +1,5 @@
-"""``python -m bot``: serve, migrate, check the county configuration, start the Playground."""
+"""``python -m bot``: serve, migrate, check the county configuration, start the Playground, and
+the data-rights commands (``user-export``, ``user-delete``; SDK-free, in ``bot.rights_cli``)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from pathlib import Path
 
 from aiohttp import web
 
+from bot import rights_cli
 from bot.logs import configure_logging
 from bot.settings import Environment, Settings, SettingsError, load_settings
 from counties import CountyConfigError, county_path, load_county
@@ -186,6 +188,7 @@ def main(argv: list[str] | None = None) -> int:
     export.add_argument("--to", dest="last", required=True, help="last day (included)")
     export.add_argument("--format", choices=["xlsx", "csv"], default="xlsx")
     export.add_argument("--out", help="file to write (default: rake-<county>-<from>-<to>.<format>)")
+    rights_cli.add_commands(sub)
     pg = sub.add_parser("playground", help="the bot and the Agents Playground together")
     pg.add_argument("--port", type=int)
     guard = sub.add_parser("check-text", help="the identifier guard: JSON array of texts on stdin")
@@ -231,6 +234,8 @@ def main(argv: list[str] | None = None) -> int:
             return _fail(f"export: {exc}")
         sys.stdout.write(message)
         return 0
+    if args.command in rights_cli.COMMANDS:
+        return rights_cli.run(args, settings)
     if args.command == "playground":
         return _playground(settings)
     _run(settings, banner=settings.environment is not Environment.PRODUCTION)

@@ -26,6 +26,7 @@ from bot.proactive import Messenger
 from bot.processing_wiring import Loop, build_loop, loop_jobs
 from bot.ratelimit import RateLimiter
 from bot.report_flow import ReportFlow
+from bot.retention import Retention
 from bot.scheduler import Job, Scheduler
 from bot.services import Clock, Services
 from bot.settings import Settings
@@ -109,8 +110,9 @@ class Container:
                 self.daily_card.refresh,
             ),
             Job("acute-reminders", 60, self.acute.remind_unacknowledged),
-            Job("purge-expired-drafts", 3600, self.services.drafts.purge_expired),
             *loop_jobs(self.loop, self.services.settings.loop_every_s),
+            # drafts, observations and the audit log past their periods (bot.retention)
+            *Retention(self.services.db, self.services.county, self.services.clock).jobs(),
         ]
 
 

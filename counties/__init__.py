@@ -71,6 +71,19 @@ class Escalation(BaseModel):
     remind_after_minutes: int = Field(default=30, ge=1, le=7 * 24 * 60)
 
 
+class Retention(BaseModel):
+    """How long the bot keeps what it holds (whole years; see README "Data rights and
+    retention"). Past its period a thing is deleted by the scheduled retention jobs."""
+
+    model_config = ConfigDict(extra="forbid")
+    # Observations are the county's structural-social-work material, not client documents:
+    # ten years covers two council terms' welfare reports and multi-year trend comparisons.
+    observations_years: int = Field(default=10, ge=1, le=100)
+    # Who read what: long enough to investigate a misuse that comes to light late (about the
+    # limitation period of breaching official secrecy), short of a permanent record of reads.
+    audit_log_years: int = Field(default=5, ge=1, le=100)
+
+
 class TeamDefaults(BaseModel):
     model_config = ConfigDict(extra="forbid")
     team_id: str
@@ -121,6 +134,7 @@ class County(BaseModel):
     theme_weeks: list[Annotated[int, Field(ge=1, le=53)]] = [10, 41]
     grievance_notice_url: str = Field(pattern=r"^https://")
     draft_expiry_days: int = Field(default=14, ge=1, le=365)
+    retention: Retention = Retention()
     prompts: list[Prompt] = []  # added to the shipped Rake-vartti library
     prompt_rotation_weeks: int = Field(default=8, ge=0, le=104)
     teams: list[TeamDefaults] = []  # optional preset service area / area per team id

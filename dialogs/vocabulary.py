@@ -56,3 +56,8 @@ class ClosingReason(StrEnum):
     NOT_STRUCTURAL = "not_structural"  # one client's matter, not a social report
     INSUFFICIENT = "insufficient"  # too little to go on, reporter could not add
     OTHER = "other"
+
+
+# What a person's links become when they are erased (``python -m bot user-delete``): a fixed
+# value, the same for everyone, never an AAD object id. Nobody is reached or asked under it.
+ERASED = "erased"

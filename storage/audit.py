@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -14,13 +16,17 @@ class AuditLog:
     def __init__(self, db: Database) -> None:
         self._db = db
 
-    async def record(self, actor: str, action: str, target: str, allowed: bool) -> None:
+    async def record(
+        self, actor: str, action: str, target: str, allowed: bool, at: datetime | None = None
+    ) -> None:
         """One entry; a target holding an identifier is stored as "(withheld: kinds)" (callers
         pass structured values — a reference, a period, filter ids — so this is the backstop)."""
         target = withheld(target[:200])
         async with self._db.sessions.begin() as session:
             session.add(
-                AuditEntry(at=utcnow(), actor=actor, action=action, target=target, allowed=allowed)
+                AuditEntry(
+                    at=at or utcnow(), actor=actor, action=action, target=target, allowed=allowed
+                )
             )
 
     async def entries(self, limit: int = 100) -> list[AuditEntry]:
