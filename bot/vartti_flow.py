@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import math
+import re
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -24,6 +26,7 @@ from storage.vartti import VarttiRepository
 
 log = logging.getLogger(__name__)
 DATA_POINT_DAYS = 30
+NUMBER = re.compile(r"-?\d{1,10}(?:\.\d{1,6})?")
 SCHEDULE_FIELDS = {
     "channel_id",
     "weekday",
@@ -317,10 +320,15 @@ def _day(day: date | None) -> str:
 
 
 def _int(value: Any, low: int, high: int) -> int:
-    try:
-        number = int(float(value)) if isinstance(value, (str, int, float)) else None
-    except ValueError:
-        number = None
+    """A whole number in [low, high] from a card's input (Input.Number sends "7" or "7.0");
+    anything else (inf, nan, 1e999, a bool, a list) is a forged submit."""
+    number: int | None = None
+    if isinstance(value, int) and not isinstance(value, bool):
+        number = value
+    elif isinstance(value, float) and math.isfinite(value):
+        number = int(value)
+    elif isinstance(value, str) and NUMBER.fullmatch(value.strip()):
+        number = int(float(value))
     if number is None or not low <= number <= high:
         raise MalformedInput()
     return number

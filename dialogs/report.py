@@ -283,6 +283,8 @@ def advance(data: ReportData | None, action: DialogInput, county: CountyLists) -
     if action.verb == "resume":
         return resume(data, current)
     if action.verb == "edit":
+        if current is Step.REVIEW:  # the review card offers the steps, never itself
+            raise MalformedInput()
         return Outcome("step", current, data, save_draft=True)
     if action.verb == "submit":
         if current is not Step.REVIEW:
