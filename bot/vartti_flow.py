@@ -26,6 +26,7 @@ from storage.vartti import VarttiRepository
 
 log = logging.getLogger(__name__)
 DATA_POINT_DAYS = 30
+MAX_ID = 2**31 - 1  # an INTEGER column on PostgreSQL: 2**31 would be a DataError there
 NUMBER = re.compile(r"-?\d{1,10}(?:\.\d{1,6})?")
 SCHEDULE_FIELDS = {
     "channel_id",
@@ -168,12 +169,12 @@ class VarttiFlow:
         )
 
     async def held(self, ctx: Ctx, team_id: str | None, data: dict[str, Any]) -> Card:
-        occurrence_id = _int(data.get("occurrence"), 1, 2**31)
+        occurrence_id = _int(data.get("occurrence"), 1, MAX_ID)
         occurrence = await self._occurrence_card(ctx, occurrence_id, team_id)
         participants = _int(data.get("participants") or 0, 0, 200)
         observations = _int(data.get("observations") or 0, 0, 100)
         note = data.get("note") or ""
-        if not isinstance(note, str) or len(note) > 500:
+        if not isinstance(note, str) or len(note) > 500 or "\x00" in note:
             raise MalformedInput()
         if check(note, self._s.county.place_names()).blocked:  # a grievance notice: no block
             raise MalformedInput("vartti.note_identifiers")
@@ -189,7 +190,7 @@ class VarttiFlow:
 
     async def skip(self, ctx: Ctx, team_id: str | None, data: dict[str, Any]) -> Card:
         occurrence = await self._occurrence_card(
-            ctx, _int(data.get("occurrence"), 1, 2**31), team_id
+            ctx, _int(data.get("occurrence"), 1, MAX_ID), team_id
         )
         await self.vartti.record(occurrence.id, occurrence.team_id, "skipped")
         return self._render(await self.vartti.get(occurrence.id))

@@ -15,11 +15,19 @@ class AuditLog:
 
     async def record(self, actor: str, action: str, target: str, allowed: bool) -> None:
         """One entry; a target holding an identifier is stored as "(withheld: kinds)" (callers
-        pass structured values — a reference, a period, filter ids — so this is the backstop)."""
-        target = withheld(target[:200])
+        pass structured values — a reference, a period, filter ids — so this is the backstop).
+        A NUL (which PostgreSQL's text refuses) is kept visible as U+FFFD, so a refusal is
+        audited on both databases alike."""
+        target = withheld(_printable(target)[:200])
         async with self._db.sessions.begin() as session:
             session.add(
-                AuditEntry(at=utcnow(), actor=actor, action=action, target=target, allowed=allowed)
+                AuditEntry(
+                    at=utcnow(),
+                    actor=_printable(actor)[:128],
+                    action=action,
+                    target=target,
+                    allowed=allowed,
+                )
             )
 
     async def entries(self, limit: int = 100) -> list[AuditEntry]:
@@ -28,3 +36,7 @@ class AuditLog:
                 select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit)
             )
             return list(rows)
+
+
+def _printable(value: str) -> str:
+    return value.replace("\x00", "\ufffd")

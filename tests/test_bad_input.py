@@ -25,13 +25,13 @@ def said(body: Any) -> str:
     return json.dumps(body, ensure_ascii=False)
 
 
-def shows(body: Any, key: str) -> bool:
+def shows(body: Any, key: str, **params: str) -> bool:
     """The catalog's Finnish text of the key is somewhere in the answer."""
-    return json.dumps(FI.t("fi", key), ensure_ascii=False)[1:-1] in said(body)
+    return json.dumps(FI.t("fi", key, **params), ensure_ascii=False)[1:-1] in said(body)
 
 
 async def test_vartti_held_with_an_infinite_number_is_refused(bot: BotClient) -> None:
-    for value in ("inf", "-inf", "nan", "1e999", 1e308, "9" * 400):
+    for value in ("inf", "-inf", "nan", "1e999", 1e308, "9" * 400, 2**31, "2147483648"):
         for name in ("occurrence", "participants", "observations"):
             data = {"rake": "vartti.held", "occurrence": "1", name: value}
             body = await bot.invoke(a.execute(bot.connector.url, data, team=True))
@@ -102,3 +102,23 @@ async def test_an_export_at_the_end_of_the_calendar_is_refused(
     )
     response = await bot.client.get(urlparse(f"/exports/{token}").path)
     assert 400 <= response.status < 500, response.status
+
+
+async def test_a_nul_byte_is_refused_or_kept_visible_on_both_databases(bot: BotClient) -> None:
+    """PostgreSQL's text and JSON refuse NUL (found by tests/test_fuzz.py): a typed command
+    holding one is still answered and audited, a card text with one is malformed."""
+    status, _ = await bot.post(a.message(bot.connector.url, "kooste \x00"))  # not an expert
+    assert status in (200, 201)
+    assert shows(bot.connector.posts()[-1].body, "access.experts_only")
+    async with bot.db.sessions() as session:
+        target = await session.scalar(select(AuditEntry.target))
+    assert target is not None and "\x00" not in target
+    from tests.test_report_http import STEPS
+
+    body = await bot.invoke(a.execute(bot.connector.url, {"rake": "report.start"}))
+    step = {**buttons(card_of(body))["next"], **STEPS[0], "description": "a\x00b"}
+    body = await bot.invoke(a.execute(bot.connector.url, step))
+    assert body["statusCode"] == 400 and body["value"]["message"] == FI.t("fi", "error.malformed")
+    held = {"rake": "vartti.held", "occurrence": "1", "note": "\x00"}
+    body = await bot.invoke(a.execute(bot.connector.url, held, team=True))
+    assert body["statusCode"] == 400
