@@ -15,7 +15,7 @@ DEV_ENV := RAKE_ENVIRONMENT=development RAKE_DEV_EXPERTS=00000000-0000-0000-0000
 	RAKE_DEV_ADMINS=00000000-0000-0000-0000-0000000000020
 PYTEST_ARGS ?=
 
-.PHONY: run test playground migrate lint typecheck e2e-deps desk-assets chromium image-deps image image-test bench-dialog bench-fanout bench-digest bench-similar bench-load bench-perimeter bench-guard package clean help
+.PHONY: run test test-fuzz-long playground migrate lint typecheck e2e-deps desk-assets chromium image-deps image image-test bench-dialog bench-fanout bench-digest bench-similar bench-load bench-perimeter bench-guard package clean help
 
 help:
 	@echo "make run   — set up and start the bot on http://localhost:$(PORT)/api/messages"
@@ -90,6 +90,10 @@ test: $(STAMP) e2e-deps $(DESK_ASSETS) image-deps lint typecheck
 	@$(PY) -m pytest $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc = 5 ]; then echo "pytest collected no tests: that is a failure here"; exit 1; fi; \
 	exit $$rc
+
+# The bad-input suite with 500 examples per action instead of 30 (make test runs the short one).
+test-fuzz-long: $(STAMP)
+	HYPOTHESIS_PROFILE=long $(PY) -m pytest tests/test_fuzz.py $(PYTEST_ARGS)
 
 bench-dialog: $(STAMP)
 	$(PY) -m bench.dialog

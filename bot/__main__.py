@@ -19,6 +19,7 @@ from bot import rights_cli
 from bot.logs import configure_logging
 from bot.settings import Environment, Settings, SettingsError, load_settings
 from counties import CountyConfigError, county_path, load_county
+from storage.db import sqlite_path_problem
 from storage.migrate import upgrade
 
 log = logging.getLogger("bot")
@@ -213,6 +214,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "check-config":
         sys.stderr.write("county configuration is valid\n")
         return 0
+    problem = sqlite_path_problem(settings.database_url)
+    if problem is not None:  # one line naming the path, not a traceback from deep inside
+        return _fail(problem)
     if args.command == "migrate":
         asyncio.run(_migrate(settings))
         log.info("migrations applied")

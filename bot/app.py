@@ -120,12 +120,18 @@ async def healthz(_request: web.Request) -> web.Response:
 
 
 async def readyz(request: web.Request) -> web.Response:
+    """Ready when the database answers, is the file we opened (SQLite), takes writes again
+    after a write fault (disk full, read-only), and is migrated."""
     services = request.app[SERVICES]
     try:
-        revision = await current_revision(services.db)
+        fault = await services.db.probe_write()
+        revision = None if fault else await current_revision(services.db)
     except Exception as exc:
         log.warning("readiness: database unreachable: %s", exception_summary(exc))
         return web.json_response({"status": "database unreachable"}, status=503)
+    if fault is not None:  # the file deleted under us, the disk full, the file read-only
+        log.warning("readiness: the database does not take writes (%s)", fault)
+        return web.json_response({"status": "storage failing", "fault": fault}, status=503)
     head = request.app[HEAD_REVISION]
     if revision != head:
         return web.json_response(

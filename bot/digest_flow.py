@@ -16,7 +16,7 @@ from cards.digest import digest_card, filter_card
 from cards.welcome import notice_card
 from dialogs.digest import Figures, compute, suppress
 from dialogs.fields import COUNTY_LISTS, DIGEST_DIMENSIONS
-from dialogs.periods import DigestFilter, Period, containing, parse_filter
+from dialogs.periods import DigestFilter, Period, containing, in_calendar, parse_filter
 from dialogs.vocabulary import KINDS
 from i18n import LANGS, resolve_lang
 from storage.digests import DigestRepository
@@ -120,12 +120,10 @@ class DigestFlow:
     async def run_filter(
         self, ctx: Ctx, user_id: str, data: dict[str, Any], channel_id: str | None
     ) -> Card:
-        """The filter card's answer. Values are checked against the county's lists."""
-        try:
-            first = date.fromisoformat(str(data.get("from", "")))
-            last = date.fromisoformat(str(data.get("to", "")))
-        except ValueError:
-            first = last = date.min
+        """The filter card's answer: access first (audited), then the values, checked against
+        the county's lists and the calendar (a forged date never reaches date arithmetic)."""
+        first = _day(data.get("from"))
+        last = _day(data.get("to"))
         county = self._s.county
         allowed: dict[str, set[str]] = {
             dim: county.ids_of(dim) if dim in COUNTY_LISTS else set(KINDS)
@@ -133,17 +131,34 @@ class DigestFlow:
         }
         chosen = {k: v for k, v in data.items() if k in allowed and isinstance(v, str) and v}
         bad = [k for k, v in chosen.items() if v not in allowed[k]]
-        period = Period("range", first, last + timedelta(days=1)) if first != date.min else None
-        fallback = DigestFilter(containing("week", self.today()))
-        if period is None or last < first or period.days > 3700 or bad:
-            return filter_card(ctx, fallback, ctx.t("digest.bad_filter"))
-        flt = DigestFilter(
-            period,
-            phenomenon=chosen.get("phenomenon"),
-            area=chosen.get("area"),
-            service_area=chosen.get("service_area"),
-            kind=chosen.get("kind"),
-        )
-        if not await self._allowed(user_id, "digest", flt.audit_key()):
+        valid = first is not None and last is not None and first <= last and not bad
+        if valid and first is not None and last is not None and (last - first).days >= 3700:
+            valid = False
+        flt = None
+        if valid and first is not None and last is not None:
+            flt = DigestFilter(
+                Period("range", first, last + timedelta(days=1)),
+                phenomenon=chosen.get("phenomenon"),
+                area=chosen.get("area"),
+                service_area=chosen.get("service_area"),
+                kind=chosen.get("kind"),
+            )
+        # the audit keeps the period and matched ids only, never what was sent
+        target = flt.audit_key() if flt is not None else "(not a valid filter)"
+        if not await self._allowed(user_id, "digest", target):
             return notice_card(ctx, "access.experts_only")
+        if flt is None:
+            fallback = DigestFilter(containing("week", self.today()))
+            return filter_card(ctx, fallback, ctx.t("digest.bad_filter"))
         return await self._digest(ctx, flt, channel_id)
+
+
+def _day(value: Any) -> date | None:
+    """A day of the filter card (YYYY-MM-DD) within the calendar, or None."""
+    if not isinstance(value, str) or len(value) > 10:
+        return None
+    try:
+        day = date.fromisoformat(value)
+    except ValueError:
+        return None
+    return day if in_calendar(day) else None

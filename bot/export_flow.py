@@ -32,7 +32,7 @@ from cards.common import Card, Ctx
 from cards.digest import export_card, fmt_day
 from cards.welcome import notice_card
 from dialogs.fields import EXPORT_COLUMNS, FIELDS, display
-from dialogs.periods import containing, parse_period
+from dialogs.periods import FIRST_DAY, LAST_DAY, containing, in_calendar, parse_period
 from storage.digests import DigestRepository, instant
 
 log = logging.getLogger(__name__)
@@ -52,6 +52,8 @@ def parse_span(first: str, last: str) -> tuple[date, date]:
         start, end = date.fromisoformat(first), date.fromisoformat(last)
     except ValueError:
         raise ExportError("dates must be YYYY-MM-DD") from None
+    if not (in_calendar(start) and in_calendar(end)):
+        raise ExportError(f"dates must lie between {FIRST_DAY} and {LAST_DAY}")
     if end < start:
         raise ExportError("the end date is before the start date")
     if (end - start).days > MAX_DAYS:
@@ -227,7 +229,10 @@ class ExportFlow:
         if not await experts_only(self._s, user, "export", target):
             return None
         fmt: Format = "xlsx" if claims.get("f") == "xlsx" else "csv"
-        first, last = parse_span(str(claims["a"]), str(claims["b"]))
+        try:  # a link signed before the calendar's bounds, or by a forger holding the key
+            first, last = parse_span(str(claims.get("a")), str(claims.get("b")))
+        except ExportError:
+            return None
         county = self._s.county
         ctx = Ctx("fi", self._s.catalog, county)
         path = await asyncio.to_thread(_temp_file, fmt)

@@ -24,6 +24,7 @@ from cards.welcome import team_intro_card, welcome_card
 from dialogs.actions import Action, action_of
 from dialogs.commands import parse_command, strip_tags
 from dialogs.report import MalformedInput
+from storage.db import write_fault
 
 log = logging.getLogger(__name__)
 CARD_CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
@@ -102,8 +103,32 @@ class RakeBot(TeamEvents, TeamsActivityHandler):
         self._team_flow = team_flow
 
     async def on_turn(self, turn_context: TurnContext) -> None:
-        await super().on_turn(turn_context)
-        await self._prefs.save(turn_context)
+        try:
+            await super().on_turn(turn_context)
+            await self._prefs.save(turn_context)
+        except Exception as exc:
+            fault = write_fault(exc)
+            if fault is None:
+                raise
+            await self._storage_failed(turn_context, fault)
+
+    async def _storage_failed(self, turn_context: TurnContext, fault: str) -> None:
+        """The database did not take the turn (disk full, read-only, its file gone): the user
+        is told to try again (nothing was saved), readiness goes 503, never a 5xx here."""
+        log.error("a turn could not be stored: %s", fault)
+        ctx = self._prefs.locale_ctx(turn_context)  # the stored preference may be unreadable
+        message = ctx.t("error.storage")
+        activity = turn_context.activity
+        if activity.type != ActivityTypes.invoke:
+            await turn_context.send_activity(message)
+            return
+        if activity.name == "adaptiveCard/action":
+            body: dict[str, Any] = _execute_message(message)
+        else:
+            body = _task_message(message)
+        turn_context.turn_state[INVOKE_RESPONSE_KEY] = Activity(
+            type=ActivityTypes.invoke_response, value=InvokeResponse(status=200, body=body)
+        )
 
     async def _send(self, turn_context: TurnContext, reply: Reply) -> None:
         if isinstance(reply, Say):

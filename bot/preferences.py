@@ -30,6 +30,12 @@ class Preferences:
         lang: Lang = resolve_lang(preferred or turn_context.activity.locale, county_default)
         return Ctx(lang, self._s.catalog, self._s.county)
 
+    def locale_ctx(self, turn_context: TurnContext) -> Ctx:
+        """The activity's locale only (when the stored preference cannot be read)."""
+        county_default = resolve_lang(self._s.county.languages[0])
+        lang: Lang = resolve_lang(turn_context.activity.locale, county_default)
+        return Ctx(lang, self._s.catalog, self._s.county)
+
     async def change_language(self, turn: Turn) -> Reply:
         """ "kieli sv": remembered; the answer is in the new language."""
         if not turn.argument:

@@ -19,6 +19,7 @@ from cards.report import (
     step_card,
     submitted_card,
 )
+from cards.welcome import notice_card
 from dialogs.report import (
     DialogInput,
     MalformedInput,
@@ -36,6 +37,9 @@ from storage.outbox import NewItem
 
 log = logging.getLogger(__name__)
 TRANSPORT_KEYS = {"rake", "msteams", "verb", "draft_id", "step", "lang"}
+# Open drafts per person: more than anyone keeps going at once, few enough that a flood of
+# "new report" presses (2 000 in 5 s, issue 14) stores nothing past it.
+MAX_OPEN_DRAFTS = 20
 
 
 @dataclass
@@ -84,7 +88,10 @@ class ReportFlow:
             origin.team_id,
             outcome.data.model_dump(mode="json"),
             int(Step.WHAT),
+            limit=MAX_OPEN_DRAFTS,
         )
+        if draft is None:  # refused, not replacing the oldest: that would drop someone's text
+            return notice_card(ctx, "report.too_many_drafts", max=str(MAX_OPEN_DRAFTS))
         return step_card(ctx, mode, draft.id, Step.WHAT, outcome.data, echo=outcome.echo)
 
     async def resume_latest(self, ctx: Ctx, mode: Mode, user_id: str) -> Card | None:
@@ -106,6 +113,8 @@ class ReportFlow:
                 finished=True,
                 reference=draft.submitted_reference,
             )
+        if draft is not None and action.step is not None and action.step > max(draft.step, 1):
+            raise MalformedInput("error.stale_card")  # a step never reached: forged or stale
         data = ReportData.model_validate(draft.data) if draft else None
         outcome = advance(data, action, self._s.county)
         if outcome.view == "missing":

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import math
+import re
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -24,6 +26,8 @@ from storage.vartti import VarttiRepository
 
 log = logging.getLogger(__name__)
 DATA_POINT_DAYS = 30
+MAX_ID = 2**31 - 1  # an INTEGER column on PostgreSQL: 2**31 would be a DataError there
+NUMBER = re.compile(r"-?\d{1,10}(?:\.\d{1,6})?")
 SCHEDULE_FIELDS = {
     "channel_id",
     "weekday",
@@ -165,12 +169,12 @@ class VarttiFlow:
         )
 
     async def held(self, ctx: Ctx, team_id: str | None, data: dict[str, Any]) -> Card:
-        occurrence_id = _int(data.get("occurrence"), 1, 2**31)
+        occurrence_id = _int(data.get("occurrence"), 1, MAX_ID)
         occurrence = await self._occurrence_card(ctx, occurrence_id, team_id)
         participants = _int(data.get("participants") or 0, 0, 200)
         observations = _int(data.get("observations") or 0, 0, 100)
         note = data.get("note") or ""
-        if not isinstance(note, str) or len(note) > 500:
+        if not isinstance(note, str) or len(note) > 500 or "\x00" in note:
             raise MalformedInput()
         if check(note, self._s.county.place_names()).blocked:  # a grievance notice: no block
             raise MalformedInput("vartti.note_identifiers")
@@ -186,7 +190,7 @@ class VarttiFlow:
 
     async def skip(self, ctx: Ctx, team_id: str | None, data: dict[str, Any]) -> Card:
         occurrence = await self._occurrence_card(
-            ctx, _int(data.get("occurrence"), 1, 2**31), team_id
+            ctx, _int(data.get("occurrence"), 1, MAX_ID), team_id
         )
         await self.vartti.record(occurrence.id, occurrence.team_id, "skipped")
         return self._render(await self.vartti.get(occurrence.id))
@@ -317,10 +321,15 @@ def _day(day: date | None) -> str:
 
 
 def _int(value: Any, low: int, high: int) -> int:
-    try:
-        number = int(float(value)) if isinstance(value, (str, int, float)) else None
-    except ValueError:
-        number = None
+    """A whole number in [low, high] from a card's input (Input.Number sends "7" or "7.0");
+    anything else (inf, nan, 1e999, a bool, a list) is a forged submit."""
+    number: int | None = None
+    if isinstance(value, int) and not isinstance(value, bool):
+        number = value
+    elif isinstance(value, float) and math.isfinite(value):
+        number = int(value)
+    elif isinstance(value, str) and NUMBER.fullmatch(value.strip()):
+        number = int(float(value))
     if number is None or not low <= number <= high:
         raise MalformedInput()
     return number

@@ -218,9 +218,32 @@ def _not_future(period: Period, today: date, year_given: bool) -> Period:
     )
 
 
+# The days a period may cover: far enough for any register, and far from date.min/date.max,
+# where the period after, the one before and a year earlier would not exist.
+FIRST_DAY = date(1900, 1, 1)
+LAST_DAY = date(2999, 12, 31)
+
+
+def in_calendar(day: date) -> bool:
+    return FIRST_DAY <= day <= LAST_DAY
+
+
 def parse_period(word: str, today: date) -> Period | None:
     """One period token, or None if the word is not a period. Raises ValueError for a
-    period that looks right but does not exist (week 54, month 13, 31.2.)."""
+    period that looks right but does not exist (week 54, month 13, 31.2.) or lies outside
+    FIRST_DAY..LAST_DAY (year 9999, whose end and comparisons overflow)."""
+    try:
+        period = _parse_period(word, today)
+    except OverflowError:
+        raise ValueError("the period is outside the calendar") from None
+    if period is not None and not (
+        in_calendar(period.start) and in_calendar(period.end - timedelta(days=1))
+    ):
+        raise ValueError("the period is outside the calendar")
+    return period
+
+
+def _parse_period(word: str, today: date) -> Period | None:
     word = word.strip().casefold()
     found = _DATE_RANGE.match(word)
     if found:

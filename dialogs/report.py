@@ -131,7 +131,8 @@ def parse_input(raw: dict[str, Any]) -> DialogInput:
 
 
 def _as_text(name: str, value: Any) -> str:
-    if not isinstance(value, str) or len(value) > RAW_VALUE_MAX:
+    # A NUL never comes from a card's input (and PostgreSQL's JSON and text refuse it).
+    if not isinstance(value, str) or len(value) > RAW_VALUE_MAX or "\x00" in value:
         raise MalformedInput()
     return value.strip()
 
@@ -283,6 +284,8 @@ def advance(data: ReportData | None, action: DialogInput, county: CountyLists) -
     if action.verb == "resume":
         return resume(data, current)
     if action.verb == "edit":
+        if current is Step.REVIEW:  # the review card offers the steps, never itself
+            raise MalformedInput()
         return Outcome("step", current, data, save_draft=True)
     if action.verb == "submit":
         if current is not Step.REVIEW:

@@ -20,12 +20,18 @@ class AuditLog:
         self, actor: str, action: str, target: str, allowed: bool, at: datetime | None = None
     ) -> None:
         """One entry; a target holding an identifier is stored as "(withheld: kinds)" (callers
-        pass structured values — a reference, a period, filter ids — so this is the backstop)."""
-        target = withheld(target[:200])
+        pass structured values — a reference, a period, filter ids — so this is the backstop).
+        A NUL (which PostgreSQL's text refuses) is kept visible as U+FFFD, so a refusal is
+        audited on both databases alike."""
+        target = withheld(_printable(target)[:200])
         async with self._db.sessions.begin() as session:
             session.add(
                 AuditEntry(
-                    at=at or utcnow(), actor=actor, action=action, target=target, allowed=allowed
+                    at=at or utcnow(),
+                    actor=_printable(actor)[:128],
+                    action=action,
+                    target=target,
+                    allowed=allowed,
                 )
             )
 
@@ -44,6 +50,14 @@ async def write(
     change it records)."""
     await conn.execute(
         insert(AuditEntry).values(
-            at=utcnow(), actor=actor, action=action[:32], target=target[:200], allowed=allowed
+            at=utcnow(),
+            actor=_printable(actor)[:128],
+            action=action[:32],
+            target=withheld(_printable(target)[:200]),
+            allowed=allowed,
         )
     )
+
+
+def _printable(value: str) -> str:
+    return value.replace("\x00", "\ufffd")

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, delete, insert, select, update
+from sqlalchemy import Table, bindparam, delete, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -94,13 +94,34 @@ class DraftRepository:
         self._expiry = expiry
 
     async def create(
-        self, user_id: str, origin: str, team_id: str | None, data: dict[str, Any], step: int
-    ) -> DraftRecord:
+        self,
+        user_id: str,
+        origin: str,
+        team_id: str | None,
+        data: dict[str, Any],
+        step: int,
+        limit: int | None = None,
+    ) -> DraftRecord | None:
+        """A new draft; None when the user already has ``limit`` open (unsubmitted, live)
+        drafts. The count and the insert share a transaction (on PostgreSQL two requests at
+        the same instant may both pass: the limit is against floods, not exact)."""
         now = utcnow()
         record = DraftRecord(
             uuid.uuid4().hex, user_id, origin, team_id, step, data, now, now + self._expiry, None
         )
         async with self._db.engine.begin() as conn:
+            if limit is not None:
+                open_drafts = await conn.scalar(
+                    select(func.count())
+                    .select_from(_DRAFTS)
+                    .where(
+                        _DRAFTS.c.user_id == user_id,
+                        _DRAFTS.c.submitted_reference.is_(None),
+                        _DRAFTS.c.expires_at > now,
+                    )
+                )
+                if (open_drafts or 0) >= limit:
+                    return None
             await conn.execute(
                 insert(_DRAFTS).values(
                     id=record.id,
