@@ -326,3 +326,98 @@ async def test_postgres_restarted_under_load_the_app_recovers_by_itself(tmp_path
         await db.dispose()
         await drop_pg_database(name)
         await connector.close()
+
+
+async def test_kill_9_around_the_summary_post_makes_it_once_and_posts_it_once(
+    tmp_path: Path,
+) -> None:
+    """The summary job runs at each start; the app is killed at random moments right after
+    it became ready, three times, then runs to the end. At every kill a stored summary has
+    its covered observations and its post queued (one transaction); in the end each summary
+    exists once and reached the Rake channel at most once."""
+    import random
+    from datetime import timedelta
+
+    from storage.db import utcnow
+    from storage.models import Summary, SummaryObservation
+    from tests.seed import add
+
+    await pg_or_skip()
+    connector = FakeConnector(hang_seconds=0.05)
+    await connector.start()
+    name = f"rake_summary_{uuid.uuid4().hex[:8]}"
+    url = await pg_database(name)
+    assert url is not None
+    db = Database.from_url(url)
+    county = acute_county(tmp_path)
+    log = (tmp_path / "app.log").open("wb")
+    port = free_port()
+    proc = None
+
+    async def check() -> int:
+        async with db.sessions() as s:
+            summaries = list(await s.scalars(select(Summary)))
+            keys = set(
+                await s.scalars(select(OutboxItem.dedupe_key).where(OutboxItem.kind == "summary"))
+            )
+            for row in summaries:
+                assert f"summary:{row.kind}:{row.period_key}" in keys
+                covered = await s.scalar(
+                    select(func.count()).where(SummaryObservation.summary_id == row.id)
+                )
+                if row.kind == "weekly":
+                    assert covered == 5, (row.period_key, covered)
+            assert len(keys) == len(summaries)
+            return len(summaries)
+
+    try:
+        await upgrade(db)
+        await add(db, utcnow() - timedelta(days=7), n=5)  # last week's observations
+        proc = start(url, port, county, log)
+        async with aiohttp.ClientSession() as session:
+            await ready(session, port, proc)
+            async with session.post(
+                f"http://127.0.0.1:{port}/api/messages",
+                json=a.installation_update(connector.url, team=True),  # the Rake channel
+            ) as response:
+                assert response.status in (200, 201), await response.text()
+            await asyncio.sleep(0.5)
+            proc.send_signal(signal.SIGKILL)
+            proc.wait(timeout=10)
+            for _ in range(3):
+                proc = start(url, port, county, log)
+                await ready(session, port, proc)
+                await asyncio.sleep(random.uniform(0, 0.4))
+                proc.send_signal(signal.SIGKILL)
+                proc.wait(timeout=10)
+                await check()
+            proc = start(url, port, county, log)
+            await ready(session, port, proc)
+            for _ in range(300):
+                async with db.sessions() as s:
+                    open_items = await s.scalar(
+                        select(func.count()).where(
+                            OutboxItem.status.in_(["pending", "claimed", "sending"])
+                        )
+                    )
+                if not open_items and await check():
+                    break
+                await asyncio.sleep(0.1)
+        assert await check() >= 1
+        async with db.sessions() as s:
+            rows = (await s.execute(select(OutboxItem.kind, OutboxItem.status))).all()
+        assert {status for _kind, status in rows} <= {"sent", "uncertain"}, rows
+        posts = [status for kind, status in rows if kind != "update"]  # updates edit in place
+        sent, unsure = posts.count("sent"), posts.count("uncertain")
+        threads = [c for c in connector.calls if c.path.rstrip("/").endswith("/v3/conversations")]
+        # every post of the Rake channel (summaries, the daily card) is a new thread: one per
+        # item sent, plus at most the uncertain ones — never a second post of an item
+        assert sent <= len(threads) <= sent + unsure, (len(threads), rows)
+    finally:
+        if proc is not None and proc.poll() is None:
+            proc.terminate()
+            proc.wait(timeout=15)
+        log.close()
+        await db.dispose()
+        await drop_pg_database(name)
+        await connector.close()
