@@ -104,6 +104,9 @@ class OutboxWorker:
         self._loop_task = BackgroundLoop("rake-outbox")
         self._wake = asyncio.Event()
         self._taken = asyncio.Event()
+        # Items this worker holds (queued or being delivered); only these are renewed, so an
+        # item dropped by an error comes back when its lease ends.
+        self._held: set[int] = set()
 
     def wake(self) -> None:
         self._wake.set()
@@ -111,7 +114,7 @@ class OutboxWorker:
     async def upkeep(self) -> None:
         """Renew this worker's claims, take over those of gone workers, recover expired ones."""
         await self._presence.ensure()
-        await self.outbox.renew(self.worker_id, LEASE)
+        await self.outbox.renew(self.worker_id, LEASE, sorted(self._held))
         for owner in await self.outbox.claimants():
             if owner == self.worker_id:
                 continue
@@ -148,6 +151,13 @@ class OutboxWorker:
                 return
 
     async def _deliver(self, item: Item) -> None:
+        self._held.add(item.id)
+        try:
+            await self._deliver_held(item)
+        finally:
+            self._held.discard(item.id)
+
+    async def _deliver_held(self, item: Item) -> None:
         await self._limiter.acquire(item.conversation_key)
         if not await self.outbox.start_sending(item.id, self.worker_id, LEASE):
             return  # the lease was lost (this worker was too slow); someone else has it
@@ -275,6 +285,7 @@ class OutboxWorker:
                     self._wake.clear()
                     items = await self.outbox.claim(self.worker_id, room, LEASE)
                     for item in items:
+                        self._held.add(item.id)
                         queue.put_nowait(item)
                     if not items and queue.empty():
                         await self._idle_wait(idle_s)

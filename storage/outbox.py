@@ -123,12 +123,18 @@ class Outbox:
             )
         return int(back.rowcount or 0), int(unsure.rowcount or 0)  # type: ignore[attr-defined]
 
-    async def renew(self, worker: str, lease: timedelta) -> int:
-        """Extend this worker's claims (queued and on the wire) while it lives."""
+    async def renew(self, worker: str, lease: timedelta, ids: list[int]) -> int:
+        """Extend these claims of this worker (queued and on the wire) while it lives."""
+        if not ids:
+            return 0
         async with self._db.engine.begin() as conn:
             result = await conn.execute(
                 update(OUTBOX)
-                .where(OUTBOX.c.claimed_by == worker, OUTBOX.c.status.in_(["claimed", "sending"]))
+                .where(
+                    OUTBOX.c.id.in_(ids),
+                    OUTBOX.c.claimed_by == worker,
+                    OUTBOX.c.status.in_(["claimed", "sending"]),
+                )
                 .values(claimed_until=utcnow() + lease)
             )
         return int(result.rowcount or 0)  # type: ignore[attr-defined]

@@ -114,9 +114,10 @@ async def test_a_live_worker_renews_its_claims(db: Database) -> None:
     me = new_worker_id()
     for n in range(2):
         await outbox.add(f"k{n}", "notice", f"c{n}", {"target": {}, "card": {}})
-    first, _second = await outbox.claim(me, 2, timedelta(seconds=1))
+    first, second = await outbox.claim(me, 2, timedelta(seconds=1))
     assert await outbox.start_sending(first.id, me, timedelta(seconds=1))
-    assert await outbox.renew(me, LEASE) == 2
+    assert await outbox.renew("someone-else", LEASE, [first.id, second.id]) == 0  # own only
+    assert await outbox.renew(me, LEASE, [first.id, second.id]) == 2
     # two seconds on, the one-second lease would have expired; the renewed one has not
     assert await outbox.recover(utcnow() + timedelta(seconds=2)) == (0, 0)
     assert await outbox.recover(utcnow() + LEASE + timedelta(seconds=1)) == (1, 1)
