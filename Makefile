@@ -15,7 +15,7 @@ DEV_ENV := RAKE_ENVIRONMENT=development RAKE_DEV_EXPERTS=00000000-0000-0000-0000
 	RAKE_DEV_ADMINS=00000000-0000-0000-0000-0000000000020
 PYTEST_ARGS ?=
 
-.PHONY: run test test-fuzz-long playground migrate lint typecheck e2e-deps desk-assets chromium image-deps image image-test bench-dialog bench-fanout bench-digest bench-similar bench-load bench-perimeter bench-guard package clean help
+.PHONY: run test test-fuzz-long playground migrate lint typecheck e2e-deps desk-assets chromium image-deps image image-test bench-dialog bench-fanout test-faults bench-digest bench-similar bench-load bench-perimeter bench-guard package clean help
 
 help:
 	@echo "make run   — set up and start the bot on http://localhost:$(PORT)/api/messages"
@@ -98,8 +98,15 @@ test-fuzz-long: $(STAMP)
 bench-dialog: $(STAMP)
 	$(PY) -m bench.dialog
 
+# 10 000 channels, 10 % 429s, kill -9 half-way (BENCH_FANOUT_ARGS="--channels 1000 --db sqlite")
+BENCH_FANOUT_ARGS ?=
 bench-fanout: $(STAMP)
-	$(PY) -m bench.fanout
+	$(PY) -m bench.fanout $(BENCH_FANOUT_ARGS)
+
+# Faults that need the machine to themselves: PostgreSQL restarted under load (a few seconds;
+# other sessions' PostgreSQL tests fail meanwhile), plus the kill -9 tests of make test.
+test-faults: $(STAMP)
+	RAKE_TEST_PG_RESTART=1 $(PY) -m pytest tests/test_faults.py tests/test_outbox.py -v
 
 bench-digest: $(STAMP)
 	$(PY) -m bench.digest

@@ -4,6 +4,13 @@ Retried: 412, 429, 502, 503, 504 (Retry-After honoured, else exponential backoff
 and network errors/time-outs (a time-out is ambiguous: the post may have arrived; retrying it
 risks a duplicate, not retrying risks a loss — we retry). Final: 400, 401, 403, 404 and
 other answers; a 403/404 from a channel marks it inactive and tells the Rake channel once.
+
+The running worker is a pipeline: a feeder keeps a small queue of claimed items (a fifth of a
+second of sending at the allowed rate) topped up while senders take from it, each waiting for
+the limiter's evenly paced slot, then committing ``sending`` and making the call at once — so
+there is no gap between batches and about one call is on the wire at any moment. Once a
+second the feeder renews its claims, takes over the claims of workers that are provably gone
+(a restarted process resumes their work at once) and recovers expired leases.
 """
 
 from __future__ import annotations
@@ -11,6 +18,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
+import socket
+import time
 import uuid
 from datetime import timedelta
 from typing import Any
@@ -28,13 +38,45 @@ from cards.common import Ctx
 from cards.welcome import notice_card
 from i18n import resolve_lang
 from storage.conversations import Reference
-from storage.outbox import Item
+from storage.db import utcnow
+from storage.outbox import Item, Presence
 from storage.teams import TeamRepository
 
 log = logging.getLogger(__name__)
 # A dead worker's claims come back after the lease; claims are small (a fifth of a second of
 # sending at the allowed rate), so a short lease suffices.
 LEASE = timedelta(seconds=3)
+UPKEEP_S = 1.0  # renew claims, take over gone workers' claims, recover expired leases
+
+
+def _start_ticks(pid: int) -> str | None:
+    """The process's start time in clock ticks since boot (Linux), None if unknown."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[19]
+    except (OSError, IndexError):
+        return None
+
+
+def new_worker_id() -> str:
+    """host:pid:start:random — so a worker on the same host can tell that a claimant is gone."""
+    pid = os.getpid()
+    return f"{socket.gethostname()[:24]}:{pid}:{_start_ticks(pid) or '-'}:{uuid.uuid4().hex[:8]}"
+
+
+def process_gone(worker: str) -> bool:
+    """True only when provable from here: the claimant ran on this host (same name) and its
+    process no longer exists, or that pid now belongs to a process started at another time."""
+    parts = worker.split(":")
+    if len(parts) != 4 or parts[0] != socket.gethostname()[:24] or parts[2] == "-":
+        return False
+    if len(socket.gethostname()) > 24 or not parts[1].isdigit():
+        return False  # a truncated host name proves nothing
+    if int(parts[1]) == os.getpid():
+        return parts[2] != _start_ticks(os.getpid())
+    if not os.path.exists("/proc/self/stat"):
+        return False
+    return _start_ticks(int(parts[1])) != parts[2]
 
 
 def reference_payload(ref: Reference) -> dict[str, Any]:
@@ -55,18 +97,41 @@ class OutboxWorker:
         self._limiter = limiter
         self.outbox = services.outbox
         self._teams = TeamRepository(services.db)
-        self.worker_id = f"w-{uuid.uuid4().hex[:12]}"
+        self.worker_id = new_worker_id()
+        self._presence = Presence(services.db, self.worker_id)
         self._concurrency = concurrency
         self._batch = max(1, min(batch, int(limiter.app_rate // 5)))
         self._loop_task = BackgroundLoop("rake-outbox")
         self._wake = asyncio.Event()
+        self._taken = asyncio.Event()
+        # Items this worker holds (queued or being delivered); only these are renewed, so an
+        # item dropped by an error comes back when its lease ends.
+        self._held: set[int] = set()
 
     def wake(self) -> None:
         self._wake.set()
 
-    async def run_once(self) -> int:
-        """Recover expired leases, then claim and send one batch. Returns items handled."""
+    async def upkeep(self) -> None:
+        """Renew this worker's claims, take over those of gone workers, recover expired ones."""
+        await self._presence.ensure()
+        await self.outbox.renew(self.worker_id, LEASE, sorted(self._held))
+        for owner in await self.outbox.claimants():
+            if owner == self.worker_id:
+                continue
+            gone = await self.outbox.presence_gone(owner)
+            if gone or (gone is None and process_gone(owner)):
+                back, unsure = await self.outbox.take_over(owner)
+                if back or unsure:
+                    log.warning(
+                        "took over a gone worker's claims: %d back to pending, %d uncertain",
+                        back,
+                        unsure,
+                    )
         await self.outbox.recover()
+
+    async def run_once(self) -> int:
+        """Recover, then claim and send one batch. Returns items handled."""
+        await self.upkeep()
         items = await self.outbox.claim(self.worker_id, self._batch, LEASE)
         if not items:
             return 0
@@ -86,6 +151,13 @@ class OutboxWorker:
                 return
 
     async def _deliver(self, item: Item) -> None:
+        self._held.add(item.id)
+        try:
+            await self._deliver_held(item)
+        finally:
+            self._held.discard(item.id)
+
+    async def _deliver_held(self, item: Item) -> None:
         await self._limiter.acquire(item.conversation_key)
         if not await self.outbox.start_sending(item.id, self.worker_id, LEASE):
             return  # the lease was lost (this worker was too slow); someone else has it
@@ -176,17 +248,58 @@ class OutboxWorker:
             {"target": reference_payload(ref), "card": card},
         )
 
-    async def _loop(self, idle_s: float) -> None:
+    async def _send_from(self, queue: asyncio.Queue[Item]) -> None:
         while True:
+            item = await queue.get()
+            self._taken.set()
             try:
-                handled = await self.run_once()
-            except Exception as exc:  # the database may be away for a moment
-                log.error("outbox round failed: %s", exception_summary(exc))
-                handled = 0
-            if not handled:
-                self._wake.clear()
-                with contextlib.suppress(asyncio.TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), idle_s)
+                await self._deliver(item)
+            except Exception as exc:  # the database away: the lease brings the item back
+                log.error("outbox delivery failed: %s", exception_summary(exc))
+
+    async def _idle_wait(self, idle_s: float) -> None:
+        """Until woken by an enqueue, the next retry is due, or idle_s passed."""
+        due = await self.outbox.next_due()
+        wait = idle_s
+        if due is not None:
+            wait = min(idle_s, max(0.02, (due - utcnow()).total_seconds()))
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(self._wake.wait(), wait)
+
+    async def _loop(self, idle_s: float) -> None:
+        queue: asyncio.Queue[Item] = asyncio.Queue()
+        senders = [asyncio.ensure_future(self._send_from(queue)) for _ in range(self._concurrency)]
+        next_upkeep = 0.0
+        try:
+            while True:
+                try:
+                    if time.monotonic() >= next_upkeep:
+                        await self.upkeep()
+                        next_upkeep = time.monotonic() + UPKEEP_S
+                    room = self._batch - queue.qsize()
+                    if room * 2 < self._batch:  # enough queued: wait until senders take some
+                        self._taken.clear()
+                        with contextlib.suppress(asyncio.TimeoutError):
+                            await asyncio.wait_for(self._taken.wait(), UPKEEP_S)
+                        continue
+                    self._wake.clear()
+                    items = await self.outbox.claim(self.worker_id, room, LEASE)
+                    for item in items:
+                        self._held.add(item.id)
+                        queue.put_nowait(item)
+                    if not items and queue.empty():
+                        await self._idle_wait(idle_s)
+                    elif not items:
+                        self._taken.clear()
+                        with contextlib.suppress(asyncio.TimeoutError):
+                            await asyncio.wait_for(self._taken.wait(), UPKEEP_S)
+                except Exception as exc:  # the database may be away for a moment
+                    log.error("outbox round failed: %s", exception_summary(exc))
+                    await asyncio.sleep(min(idle_s, UPKEEP_S))
+        finally:
+            for sender in senders:
+                sender.cancel()
+            await asyncio.gather(*senders, return_exceptions=True)
 
     def start(self, idle_s: float = 2.0) -> None:
         self._loop_task.start(self._loop(idle_s))
@@ -200,3 +313,4 @@ class OutboxWorker:
             return
         if released:
             log.info("released %d outbox claims", released)
+        await self._presence.release()

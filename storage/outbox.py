@@ -7,15 +7,23 @@ dead (attempts used up). After a crash, expired *claimed* rows go back to pendin
 never attempted); expired *sending* rows become *uncertain*: the call may have reached Teams,
 and Teams' API has no idempotency, so they are not sent again blindly (``python -m bot outbox``
 lists them).
+
+Claims are renewed while their worker lives, and a worker that is provably gone (on
+PostgreSQL: the session advisory lock its process held is free, i.e. that process's
+connection has ended) has its claims taken over at once instead of after the lease.
+Taking over is safe even if the proof were wrong: ``start_sending`` only succeeds for the
+row's current claimant, so a taken-over *claimed* row is never sent by both.
 """
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Table, func, select, update
+from sqlalchemy import Table, func, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -25,6 +33,14 @@ from storage.models import OutboxItem
 
 OUTBOX = cast(Table, OutboxItem.__table__)
 MAX_ATTEMPTS = 8
+# The first key of the two-key advisory locks that say "this outbox worker lives"
+# (the migration lock uses the one-key form).
+_PRESENCE_SPACE = 0x52414B45  # "RAKE"
+
+
+def _presence_key(worker: str) -> int:
+    """A 31-bit key from the worker id; a collision only makes a dead worker look alive."""
+    return int.from_bytes(hashlib.blake2b(worker.encode(), digest_size=4).digest()) >> 1
 
 
 @dataclass(frozen=True)
@@ -106,6 +122,76 @@ class Outbox:
                 .values(status="uncertain", last_error="the sender stopped during the call")
             )
         return int(back.rowcount or 0), int(unsure.rowcount or 0)  # type: ignore[attr-defined]
+
+    async def renew(self, worker: str, lease: timedelta, ids: list[int]) -> int:
+        """Extend these claims of this worker (queued and on the wire) while it lives."""
+        if not ids:
+            return 0
+        async with self._db.engine.begin() as conn:
+            result = await conn.execute(
+                update(OUTBOX)
+                .where(
+                    OUTBOX.c.id.in_(ids),
+                    OUTBOX.c.claimed_by == worker,
+                    OUTBOX.c.status.in_(["claimed", "sending"]),
+                )
+                .values(claimed_until=utcnow() + lease)
+            )
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+    async def claimants(self, now: datetime | None = None) -> list[str]:
+        """Workers holding unexpired claims."""
+        now = now or utcnow()
+        stmt = (
+            select(OUTBOX.c.claimed_by)
+            .where(
+                OUTBOX.c.status.in_(["claimed", "sending"]),
+                OUTBOX.c.claimed_until >= now,
+                OUTBOX.c.claimed_by.is_not(None),
+            )
+            .distinct()
+        )
+        async with self._db.engine.connect() as conn:
+            return [str(w) for w in (await conn.scalars(stmt))]
+
+    async def take_over(self, worker: str) -> tuple[int, int]:
+        """A gone worker's claims, without waiting for the lease: claimed → pending,
+        sending → uncertain (as ``recover`` does when a lease expires)."""
+        async with self._db.engine.begin() as conn:
+            back = await conn.execute(
+                update(OUTBOX)
+                .where(OUTBOX.c.status == "claimed", OUTBOX.c.claimed_by == worker)
+                .values(status="pending", claimed_by=None, claimed_until=None)
+            )
+            unsure = await conn.execute(
+                update(OUTBOX)
+                .where(OUTBOX.c.status == "sending", OUTBOX.c.claimed_by == worker)
+                .values(status="uncertain", last_error="the sender's process ended during the call")
+            )
+        return int(back.rowcount or 0), int(unsure.rowcount or 0)  # type: ignore[attr-defined]
+
+    async def presence_gone(self, worker: str) -> bool | None:
+        """On PostgreSQL: True when no session holds the worker's presence lock (its process
+        or its connection is gone), False when one does; None elsewhere (no proof here)."""
+        if self._db.dialect != "postgresql":
+            return None
+        key = {"s": _PRESENCE_SPACE, "k": _presence_key(worker)}
+        async with self._db.engine.connect() as conn:
+            free = bool(await conn.scalar(text("SELECT pg_try_advisory_lock(:s, :k)"), key))
+            if free:
+                await conn.execute(text("SELECT pg_advisory_unlock(:s, :k)"), key)
+            await conn.commit()
+        return free
+
+    async def next_due(self) -> datetime | None:
+        """When the earliest pending item becomes due (the idle worker sleeps until then)."""
+        async with self._db.engine.connect() as conn:
+            return cast(
+                datetime | None,
+                await conn.scalar(
+                    select(func.min(OUTBOX.c.next_attempt_at)).where(OUTBOX.c.status == "pending")
+                ),
+            )
 
     async def claim(
         self, worker: str, limit: int, lease: timedelta, now: datetime | None = None
@@ -254,3 +340,58 @@ class Outbox:
                 select(func.count()).where(OUTBOX.c.status.in_(["pending", "claimed", "sending"]))
             )
             return int(value or 0)
+
+
+class Presence:
+    """A worker's sign of life on PostgreSQL: a session advisory lock on a connection of its
+    own, held while the process runs. When the process dies its connection closes and the
+    lock is free, which ``Outbox.presence_gone`` reads as proof. Nothing on SQLite."""
+
+    def __init__(self, db: Database, worker: str) -> None:
+        self._db = db
+        self._key = {"s": _PRESENCE_SPACE, "k": _presence_key(worker)}
+        self._conn: AsyncConnection | None = None
+
+    @property
+    def held(self) -> bool:
+        return self._conn is not None or self._db.dialect != "postgresql"
+
+    async def ensure(self) -> bool:
+        """Hold the lock (again, after the connection was lost). True while held."""
+        if self._db.dialect != "postgresql":
+            return True
+        if self._conn is not None:
+            try:
+                await self._conn.execute(text("SELECT 1"))
+                await self._conn.commit()
+                return True
+            except Exception:
+                await self._drop()
+        conn = await self._db.engine.connect()
+        try:
+            await conn.execute(text("SELECT pg_advisory_lock(:s, :k)"), self._key)
+            await conn.commit()
+        except BaseException:
+            with contextlib.suppress(Exception):
+                await conn.close()
+            raise
+        self._conn = conn
+        return True
+
+    async def _drop(self) -> None:
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            with contextlib.suppress(Exception):
+                await conn.invalidate()
+
+    async def release(self) -> None:
+        conn, self._conn = self._conn, None
+        if conn is None:
+            return
+        try:
+            await conn.execute(text("SELECT pg_advisory_unlock(:s, :k)"), self._key)
+            await conn.commit()
+            await conn.close()
+        except Exception:
+            with contextlib.suppress(Exception):
+                await conn.invalidate()
