@@ -15,14 +15,16 @@ from datetime import date, datetime
 from typing import Any
 
 from dialogs.processing import FeedbackEvent
+from dialogs.vocabulary import ERASED
 
 MAX_LINES = 10  # a message lists at most this many happenings (the rest: "and N more")
 
 
 def wants_feedback(anonymous: bool, reporter_id: str | None) -> bool:
     """Anonymous reports are never followed up towards their reporter (nor are reports without
-    a person behind them, e.g. made on a team's behalf with no account id)."""
-    return not anonymous and bool(reporter_id)
+    a person behind them, e.g. made on a team's behalf with no account id, or whose reporter
+    was erased)."""
+    return not anonymous and bool(reporter_id) and reporter_id != ERASED
 
 
 def dedupe_key(observation_id: int, event: FeedbackEvent, ref: str) -> str:

@@ -22,7 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Table, delete, false, or_, select, update
+from sqlalchemy import ColumnElement, Table, TableClause, delete, false, or_, select, update
 
 from dialogs.vocabulary import ERASED
 from storage.db import Database
@@ -36,6 +36,17 @@ from storage.models import (
     OutboxItem,
     Role,
     VarttiSchedule,
+)
+from storage.processing_models import (
+    OBS_PROCESSING,
+    CommentRequest,
+    EnrichmentNote,
+    FeedbackItem,
+    FollowUp,
+    ObservationTag,
+    PhenomenonGroup,
+    PhenomenonMember,
+    Proposal,
 )
 
 # What an erased person's links become: a fixed value, the same for everyone, not an AAD id.
@@ -51,6 +62,29 @@ OBS = cast(Table, Observation.__table__)
 SCHEDULES = cast(Table, VarttiSchedule.__table__)
 SETTINGS = cast(Table, AppSetting.__table__)
 AUDIT = cast(Table, AuditEntry.__table__)
+TAGS = cast(Table, ObservationTag.__table__)
+PHENOMENA = cast(Table, PhenomenonGroup.__table__)
+MEMBERS = cast(Table, PhenomenonMember.__table__)
+NOTES = cast(Table, EnrichmentNote.__table__)
+REQUESTS = cast(Table, CommentRequest.__table__)
+PROPOSALS = cast(Table, Proposal.__table__)
+FOLLOW_UPS = cast(Table, FollowUp.__table__)
+FEEDBACK = cast(Table, FeedbackItem.__table__)
+CLOSED_SHOWN = ("id", "reference", "closed_at", "closing_reason")
+NOTE_SHOWN = ("id", "observation_id", "text", "created_at")
+PHENOMENON_SHOWN = ("id", "name", "description", "created_at")
+REQUEST_SHOWN = (
+    "id",
+    "observation_id",
+    "phenomenon_id",
+    "service_area",
+    "question",
+    "asked_at",
+    "answer",
+    "answered_at",
+)
+PROPOSAL_SHOWN = ("id", "title", "text", "service_area", "due_date", "status", "created_at")
+FOLLOW_UP_SHOWN = ("id", "proposal_id", "trigger", "asked_at", "answer", "note", "answered_at")
 
 
 @dataclass(frozen=True)
@@ -58,7 +92,7 @@ class Step:
     """One kind of row about the person: how to find it and what erasure does to it."""
 
     name: str
-    table: Table
+    table: TableClause
     key: str  # a (preferably primary-key) column to batch by
     where: ColumnElement[bool]
     values: dict[str, Any] | None = None  # None: delete; else: UPDATE … SET values
@@ -95,7 +129,7 @@ class Link:
     """A column that holds a person's AAD id: its export section, and what erasure does."""
 
     section: str  # its name in the export
-    table: Table
+    table: TableClause
     key: str  # the primary-key column (batches)
     column: str  # holds the person's id
     step: str  # its name in the erasure counts
@@ -115,8 +149,14 @@ class Link:
         return select(*columns).where(self.where(aad_id)).order_by(self.table.c[self.key])
 
 
+def unlinked(section: str, table: TableClause, key: str, column: str, *shown: str) -> Link:
+    """A row that stays (the county's record) with the person's id turned into the tombstone."""
+    return Link(section, table, key, column, f"{section}_unlinked", False, shown)
+
+
 # Every column keyed by a person (tests/test_rights.py checks that no table of the models has
-# one that is neither here nor in PERSON_COLUMNS_ELSEWHERE).
+# one that is neither here nor in PERSON_COLUMNS_ELSEWHERE). Exported columns leave out other
+# people's ids (who asked them, who owns what they made).
 LINKS: tuple[Link, ...] = (
     Link("drafts", DRAFTS, "id", "user_id", "drafts", delete=True),
     Link("roles", ROLES, "aad_id", "aad_id", "roles", True, ("role", "added_at")),
@@ -156,6 +196,39 @@ LINKS: tuple[Link, ...] = (
         False,
     ),
     Link("settings_changed", SETTINGS, "key", "updated_by", "settings_unlinked", False),
+    # The processing of observations (storage/processing_models.py): the county's work record
+    # stays, the person's id goes; only the queue of feedback to them is theirs alone.
+    unlinked("observations_closed", OBS_PROCESSING, "id", "closed_by", *CLOSED_SHOWN),
+    unlinked("tags_added", TAGS, "observation_id", "added_by", "observation_id", "tag", "added_at"),
+    unlinked("phenomena_created", PHENOMENA, "id", "created_by", *PHENOMENON_SHOWN),
+    unlinked(
+        "phenomenon_groupings",
+        MEMBERS,
+        "observation_id",
+        "added_by",
+        "phenomenon_id",
+        "observation_id",
+        "added_at",
+    ),
+    unlinked(
+        "enrichment_notes", NOTES, "id", "author", "id", "observation_id", "text", "created_at"
+    ),
+    unlinked("comment_requests_to_them", REQUESTS, "id", "lead_id", *REQUEST_SHOWN),
+    unlinked("comment_requests_asked", REQUESTS, "id", "asked_by", *REQUEST_SHOWN),
+    unlinked("comment_answers", REQUESTS, "id", "answered_by", *REQUEST_SHOWN),
+    unlinked("proposals_owned", PROPOSALS, "id", "owner_id", *PROPOSAL_SHOWN),
+    unlinked("proposals_made", PROPOSALS, "id", "created_by", *PROPOSAL_SHOWN),
+    unlinked("follow_ups_asked", FOLLOW_UPS, "id", "owner_id", *FOLLOW_UP_SHOWN),
+    unlinked("follow_ups_answered", FOLLOW_UPS, "id", "answered_by", *FOLLOW_UP_SHOWN),
+    Link(
+        "feedback",
+        FEEDBACK,
+        "id",
+        "recipient_id",
+        "feedback",
+        True,
+        ("id", "observation_id", "event", "created_at", "sent_at"),
+    ),
 )
 # Person columns handled outside LINKS: the personal references and what hangs on them (the
 # bot state under the person's Teams ids, messages to their chat) and the audit log (kept).

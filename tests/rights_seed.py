@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, update
 
 from storage.audit import AuditLog
 from storage.conversations import ConversationRepository, Reference
@@ -95,8 +95,80 @@ async def person(db: Database, who: str, when: datetime) -> dict[str, Any]:
             )
         )
     await SettingsRepository(db).put(f"setting-{tag}", {"by": tag}, who)
+    await processing(db, who, reports)
     await AuditLog(db).record(who, "observation.read", reports[0].reference, True)
     return {"reports": reports, "team": team}
+
+
+async def processing(db: Database, who: str, reports: list[Observation]) -> None:
+    """What an expert and a lead leave on the way from an observation to an action."""
+    from storage.processing_models import (
+        OBS_PROCESSING,
+        CommentRequest,
+        EnrichmentNote,
+        FeedbackItem,
+        FollowUp,
+        ObservationTag,
+        PhenomenonGroup,
+        PhenomenonMember,
+        Proposal,
+    )
+
+    tag, first = PEOPLE[who]["text"], reports[0].id
+    async with db.sessions.begin() as session:
+        group = PhenomenonGroup(county="paijat-hame", name=f"{tag} ilmiö", created_by=who)
+        proposal = Proposal(
+            county="paijat-hame",
+            title=f"{tag} ehdotus",
+            service_area="adult_social",
+            owner_id=who,
+            due_date="2027-03-01",
+            status="open",
+            year=2026,
+            created_by=who,
+        )
+        session.add_all([group, proposal])
+        await session.flush()
+        session.add_all(
+            [
+                ObservationTag(observation_id=first, tag=f"t-{tag.lower()}", added_by=who),
+                PhenomenonMember(phenomenon_id=group.id, observation_id=first, added_by=who),
+                EnrichmentNote(observation_id=first, author=who, text=f"{tag} rikastus"),
+                CommentRequest(
+                    observation_id=first,
+                    service_area="adult_social",
+                    lead_id=who,
+                    asked_by=who,
+                    question=f"{tag} kysymys",
+                    answer=f"{tag} vastaus",
+                    answered_by=who,
+                    answered_at=utcnow(),
+                ),
+                FollowUp(
+                    proposal_id=proposal.id,
+                    trigger="due",
+                    owner_id=who,
+                    resolve_by=utcnow(),
+                    answer="done",
+                    note=f"{tag} tehty",
+                    answered_by=who,
+                    answered_at=utcnow(),
+                ),
+                FeedbackItem(
+                    dedupe_key=f"{tag}-feedback",
+                    recipient_id=who,
+                    observation_id=first,
+                    event="enriched",
+                    locale="fi",
+                ),
+            ]
+        )
+    async with db.engine.begin() as conn:
+        await conn.execute(
+            update(OBS_PROCESSING)
+            .where(OBS_PROCESSING.c.id == reports[1].id)
+            .values(closed_by=who, closed_at=utcnow(), closing_reason="other")
+        )
 
 
 async def world(db: Database, when: datetime | None = None) -> dict[str, Any]:
@@ -112,8 +184,6 @@ async def world(db: Database, when: datetime | None = None) -> dict[str, Any]:
     # A acknowledges B's acute report
     b_acute = made[B]["reports"][-1]
     async with db.engine.begin() as conn:
-        from sqlalchemy import update
-
         await conn.execute(
             update(Observation)
             .where(Observation.id == b_acute.id)

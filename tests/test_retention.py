@@ -198,3 +198,17 @@ async def test_replicas_purging_at_once_count_each_row_once(db: Database) -> Non
     first, second = Retention(db, COUNTY, clock, batch=2), Retention(db, COUNTY, clock, batch=2)
     counts = await asyncio.gather(first.observations(), second.observations())
     assert sum(counts) == 12 and await count(db, Observation) == 0
+
+
+async def test_the_processing_of_a_purged_observation_goes_with_it(db: Database) -> None:
+    from storage.processing_models import FeedbackItem, ObservationTag, Proposal
+    from tests.rights_seed import world
+
+    await world(db, when=seed.local(2026, 3, 1))
+    retention = Retention(db, COUNTY, Clock(datetime(2037, 1, 1, tzinfo=UTC)))
+    assert await retention.observations() == 8
+    assert await count(db, ObservationTag) == 0 and await count(db, FeedbackItem) == 0
+    assert await count(db, Proposal) == 2  # a proposal is not an observation: it stays
+    (entry,) = await audit_actions(db)
+    assert "observations=8 " in entry and "observation_tags=2" in entry
+    assert "enrichment_notes=2" in entry and "feedback_queue=2" in entry

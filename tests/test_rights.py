@@ -126,6 +126,19 @@ async def test_delete_removes_or_unlinks_exactly_the_person(db: Database) -> Non
         "vartti_schedules_unlinked": 1,
         "roles_granted_unlinked": 1,
         "settings_unlinked": 1,
+        "observations_closed_unlinked": 1,
+        "tags_added_unlinked": 1,
+        "phenomena_created_unlinked": 1,
+        "phenomenon_groupings_unlinked": 1,
+        "enrichment_notes_unlinked": 1,
+        "comment_requests_to_them_unlinked": 1,
+        "comment_requests_asked_unlinked": 1,
+        "comment_answers_unlinked": 1,
+        "proposals_owned_unlinked": 1,
+        "proposals_made_unlinked": 1,
+        "follow_ups_asked_unlinked": 1,
+        "follow_ups_answered_unlinked": 1,
+        "feedback": 1,
     }
     for table in before:
         removed, added = before[table] - after[table], after[table] - before[table]
@@ -222,7 +235,10 @@ async def test_person_who_is_in_the_county_file_is_told(db: Database) -> None:
 
 
 # Columns whose names look like a person's id but are not one.
-NOT_A_PERSON = {("outbox", "claimed_by")}  # the worker process holding the lease
+NOT_A_PERSON = {
+    ("outbox", "claimed_by"),  # the worker process holding the lease
+    ("follow_ups", "resolve_by"),  # a moment
+}
 PERSON_NAMES = {"user_id", "owner_id", "reporter_id", "aad_id", "actor", "author"}
 
 
@@ -237,12 +253,21 @@ def test_every_person_column_of_the_models_is_exported_and_erased() -> None:
 
     for module in pkgutil.iter_modules(storage.__path__):
         importlib.import_module(f"storage.{module.name}")
+    from storage.processing_models import OBS_PROCESSING  # columns of a migration, not a model
+
     covered = {(link.table.name, link.column) for link in LINKS} | PERSON_COLUMNS_ELSEWHERE
     found = {
         (table.name, column.name)
-        for table in Base.metadata.sorted_tables
+        for table in [*Base.metadata.sorted_tables, OBS_PROCESSING]
         for column in table.columns
         if column.name in PERSON_NAMES or column.name.endswith(("_by", "lead_id", "recipient_id"))
     }
     assert found - NOT_A_PERSON - covered == set()
     assert covered <= found  # and nothing listed that is not there
+
+
+def test_an_erased_reporter_is_never_sent_feedback() -> None:
+    from dialogs.feedback import wants_feedback
+
+    assert wants_feedback(False, A) and not wants_feedback(True, A)
+    assert not wants_feedback(False, TOMBSTONE)
