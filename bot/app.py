@@ -262,7 +262,11 @@ def create_app(
     # The experts' desk (a Teams tab at /desk/): the chat's access rule and export links; Teams
     # frames it (its own CSP, no X-Frame-Options: DENY), its API is rate-limited per client.
     setup_desk(
-        app, services, is_expert=partial(is_expert, services), export_link=container.exports.url
+        app,
+        services,
+        is_expert=partial(is_expert, services),
+        export_link=container.exports.url,
+        processing=container.loop.service,  # the very service the chat's cards use
     )
     app[HEADER_POLICY].override("/desk", DESK_HEADERS)
     app[RATE_LIMITS].rules.append(RateRule("/desk/api/", per_second=10, burst=60))

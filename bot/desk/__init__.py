@@ -16,7 +16,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
@@ -75,6 +75,7 @@ class Desk:
     is_expert: IsExpert
     export_link: ExportLink
     dev: DevTokens | None
+    processing: Any = None  # bot.processing_service.ProcessingService: the chat's use-cases
 
     def dev_url(self) -> str | None:
         """Development: the desk's address with a signed token for the Playground's user."""
@@ -100,6 +101,7 @@ def setup_desk(
     *,
     is_expert: IsExpert,
     export_link: ExportLink,
+    processing: Any = None,
 ) -> Desk:
     from bot.desk import views  # the handlers import this module's types
 
@@ -117,6 +119,7 @@ def setup_desk(
         is_expert=is_expert,
         export_link=export_link,
         dev=dev,
+        processing=processing,
     )
     app[DESK] = desk
     if settings.app_type == "UserAssignedMSI" and not settings.desk_app_id:
@@ -128,6 +131,7 @@ def setup_desk(
         app_key=JINJA,
         undefined=jinja2.StrictUndefined,
     )
+    env.globals["loop"] = processing is not None
     env.globals["vendor_ok"] = all((STATIC / "vendor" / name).exists() for name in VENDOR_FILES)
     if not env.globals["vendor_ok"]:
         log.warning("desk: vendor scripts missing in %s: run `make desk-assets`", STATIC)

@@ -25,10 +25,13 @@ from bot.desk.present import (
 from cards.common import Ctx
 from dialogs.digest import SMALL
 from dialogs.fields import BY_NAME, FIELDS, FieldType, display
+from dialogs.processing import ProcessingError
 from i18n import LANGS, Lang, resolve_lang
 from storage.desk import TREND_DIMENSIONS
 
 log = logging.getLogger(__name__)
+REFERENCE = r"RAKE-\d{4}-\d{4,}"
+LOOP_VIEWS = ("phenomena", "proposals", "metrics")
 # What an observation's page shows, from the field registry: the texts first, then the facts
 # and the row's own (the reporter only where they allowed contact and did not stay anonymous).
 TEXTS = tuple(f.name for f in FIELDS if f.shape is FieldType.TEXT)
@@ -136,6 +139,8 @@ async def shell(request: web.Request) -> Any:
         source = f"/desk/api/observations/{reference}"
     elif request.path.rstrip("/").endswith("/trends"):
         source = "/desk/api/trends"
+    elif request.path.rstrip("/").rsplit("/", 1)[-1] in LOOP_VIEWS:
+        source = f"/desk/api/{request.path.rstrip('/').rsplit('/', 1)[-1]}"
     else:
         source = "/desk/api/observations"
     if request.query_string:
@@ -213,30 +218,48 @@ def _field_value(ctx: Ctx, desk: Desk, row: Any, name: str) -> str:
 
 
 async def observation_page(request: web.Request) -> Any:
+    return await observation_view(request, request.match_info["reference"][:32])
+
+
+async def observation_view(
+    request: web.Request,
+    reference: str,
+    notice: str | None = None,
+    error: str | None = None,
+    status: int = 200,
+) -> Any:
+    """An observation's page (experts only, every read audited), with its processing panel
+    where the processing service is there, and the outcome of an action just taken."""
     desk = request.app[DESK]
     ctx = _ctx(request)
-    reference = request.match_info["reference"][:32]
-    await _expert(request, "observation.read", reference)  # every read audited, as in chat
+    user = await _expert(request, "observation.read", reference)  # audited, as in chat
     row = await desk.repo.observation(reference)
     if row is None:
         return _render(request, "refused.html", {"key": "observation.not_found"}, 404)
-    back = request.query.get("back", "")
+    back = request.query.get("back", "") or str((await request.post()).get("back", ""))
     if not back.startswith("/desk/api/observations?"):
         back = "/desk/api/observations"
     texts = [(ctx.t(f"export.col.{n}"), getattr(row, n)) for n in TEXTS if getattr(row, n)]
     facts = [(ctx.t(f"export.col.{n}"), _field_value(ctx, desk, row, n)) for n in FACTS]
-    return _render(
-        request,
-        "observation.html",
-        {
-            "row": row,
-            "texts": texts,
-            "fields": facts,
-            "trail": await desk.repo.trail(reference),
-            "back": back,
-            "label": lambda prefix, value: label(ctx, prefix, value),
-        },
-    )
+    context: dict[str, Any] = {
+        "row": row,
+        "texts": texts,
+        "fields": facts,
+        "trail": await desk.repo.trail(reference),
+        "back": back,
+        "label": lambda prefix, value: label(ctx, prefix, value),
+        "notice": notice,
+        "error": error,
+        "proc": None,
+    }
+    if desk.processing is not None:
+        from bot.desk import loop
+
+        try:
+            context.update(await loop.panel(desk, user, ctx, reference))
+        except ProcessingError as refused:
+            log.info("desk: no processing panel: %s", refused.key)
+    return _render(request, "observation.html", context, status)
 
 
 async def trend_view(request: web.Request) -> Any:
@@ -299,12 +322,16 @@ def add_routes(app: web.Application) -> None:
     app.router.add_get("/desk", to_shell)
     app.router.add_get("/desk/", shell)
     app.router.add_get("/desk/trends", shell)
-    app.router.add_get(r"/desk/observations/{reference:RAKE-\d{4}-\d{4,}}", shell)
+    app.router.add_get(rf"/desk/observations/{{reference:{REFERENCE}}}", shell)
     app.router.add_get("/desk/api/", _wrap(api_root))
     app.router.add_get("/desk/api/observations", _wrap(observation_list))
     app.router.add_get(
-        r"/desk/api/observations/{reference:RAKE-\d{4}-\d{4,}}", _wrap(observation_page)
+        rf"/desk/api/observations/{{reference:{REFERENCE}}}", _wrap(observation_page)
     )
     app.router.add_get("/desk/api/trends", _wrap(trend_view))
     app.router.add_post("/desk/api/export", _wrap(export_link))
+    if app[DESK].processing is not None:
+        from bot.desk import loop_routes
+
+        loop_routes.add_routes(app, shell)
     app.router.add_route("*", "/desk/api/{tail:.*}", _wrap(api_unknown))

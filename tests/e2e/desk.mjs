@@ -136,6 +136,14 @@ try {
     result.trailRows = await page.locator('table.trail tbody tr').count();
     await shot(page, 'observation-light');
     await axe(page, 'observation');
+    // the expert changes the observation's status (the processing service the chat uses)
+    await page.locator('#p-target').selectOption('in_processing');
+    await page.locator('form[hx-post$="/status"] button[type=submit]').click();
+    await page.locator('#main [data-outcome="done"]').waitFor();
+    result.statusNotice = (await page.locator('#main [data-outcome="done"]').textContent()).trim();
+    result.statusBadge = (await page.locator('h1 .badge').last().textContent()).trim();
+    await shot(page, 'observation-processed');
+    await axe(page, 'observation-processed');
     await page.getByRole('link', { name: /Takaisin listaan/ }).click();
     await page.locator('p.count').waitFor();
     result.back = await count(page);
@@ -150,6 +158,13 @@ try {
     result.inkDimension = await inked(page, 'chart-dimension');
     await shot(page, 'trends-light');
     await axe(page, 'trends');
+    for (const [name, heading] of [['Ilmiöt', 'Ilmiöt'], ['Ehdotukset', 'Toimenpide-ehdotukset'], ['Mittarit', /Mittarit/]]) {
+      await page.getByRole('navigation').getByRole('link', { name, exact: true }).click();
+      await page.getByRole('heading', { level: 1, name: heading }).waitFor();
+    }
+    result.metricsRows = await page.locator('table.metrics tbody tr').count();
+    await shot(page, 'metrics-light');
+    await axe(page, 'metrics');
     await context.close();
     // dark theme (Teams' context says so) and Swedish
     const dark = await open(tokens.expert, { theme: 'dark', locale: 'sv-FI', path: '/desk/trends' });

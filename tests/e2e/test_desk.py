@@ -219,6 +219,13 @@ def test_an_expert_filters_opens_an_observation_and_sees_the_charts(
         desk_stack, "SELECT actor, action, target, allowed FROM audit_log"
     )
     assert "/exports/" in str(outcome["exportLink"])
+    # the status changed through the processing service, in the page and in the database
+    assert "Käsittelyssä" in outcome["statusNotice"] and outcome["statusBadge"] == "Käsittelyssä"
+    [(status,)] = _audit(
+        desk_stack, f"SELECT status FROM observations WHERE reference = '{outcome['opened']}'"
+    )
+    assert status == "in_processing"
+    assert outcome["metricsRows"] >= 5
     assert outcome["inkYears"] > 500 and outcome["inkDimension"] > 500, outcome
     assert outcome["darkTheme"] == "dark" and outcome["darkBackground"] == "rgb(31, 31, 31)"
     assert "Observationernas utveckling" in outcome["darkHeading"]
@@ -229,7 +236,7 @@ def test_an_expert_filters_opens_an_observation_and_sees_the_charts(
         for v in found
         if v["impact"] in ("serious", "critical")
     ]
-    assert not serious and len(outcome["axe"]) == 7
+    assert not serious and len(outcome["axe"]) == 9
     for path in outcome["screenshots"]:
         assert Path(path).stat().st_size > 10_000, path
 
