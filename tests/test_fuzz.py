@@ -24,6 +24,7 @@ from sqlalchemy import select, text
 
 from bot.app import CONTAINER, SERVICES
 from dialogs import commands as commands_module
+from dialogs import processing_commands
 from dialogs.actions import KEY, Action
 from dialogs.commands import Command
 from dialogs.fields import COUNTY_LISTS, FIELDS
@@ -317,6 +318,8 @@ def command_words() -> dict[Command, list[str]]:
     words: dict[Command, list[str]] = {c: [] for c in Command}
     for command, names in {**commands_module._WORDS, **commands_module._WITH_ARGUMENTS}.items():
         words[command].extend(names)
+    for loop, heads in processing_commands._HEADS.items():  # open, proposals, metrics, …
+        words[Command(loop.value)].extend(heads)
     words[Command.RAKE_CHANNEL].extend(commands_module._RAKE_CHANNEL_WORDS)
     words[Command.LANGUAGE].extend(["kieli", "language", "språk"])
     words[Command.UNKNOWN].append("")
