@@ -167,6 +167,15 @@ def _playground(settings: Settings) -> int:
             bot.kill()
 
 
+def _check_config(county: str) -> int:
+    try:
+        load_county(county_path(county))
+    except CountyConfigError as exc:
+        return _fail(f"invalid county configuration:\n{exc}")
+    sys.stderr.write("county configuration is valid\n")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot", description="Rake bot")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -199,6 +208,8 @@ def main(argv: list[str] | None = None) -> int:
         from bot.check_text import run as check_text
 
         return check_text(sys.stdin, sys.stdout, sys.stderr, args.county)
+    if args.command == "check-config":  # the county file only: no app credentials needed
+        return _check_config(args.county or os.environ.get("RAKE_COUNTY") or "paijat-hame")
 
     overrides = {"PORT": args.port} if getattr(args, "port", None) else {}
     try:
@@ -211,9 +222,6 @@ def main(argv: list[str] | None = None) -> int:
     except CountyConfigError as exc:
         return _fail(f"invalid county configuration:\n{exc}")
 
-    if args.command == "check-config":
-        sys.stderr.write("county configuration is valid\n")
-        return 0
     problem = sqlite_path_problem(settings.database_url)
     if problem is not None:  # one line naming the path, not a traceback from deep inside
         return _fail(problem)

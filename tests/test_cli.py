@@ -43,6 +43,23 @@ def test_broken_county_file_stops_with_file_and_key(tmp_path: Path) -> None:
     assert result.returncode == 2 and "key 'areas'" in result.stderr
 
 
+def test_check_config_needs_no_app_credentials(tmp_path: Path) -> None:
+    """The production image checks county files before it has its secrets."""
+    for county in ("kanta-hame", "varsinais-suomi"):
+        result = cli("check-config", county, RAKE_ENVIRONMENT="production")
+        assert result.returncode == 0, result.stderr
+        assert "county configuration is valid" in result.stderr
+    result = cli("check-config", RAKE_ENVIRONMENT="production", RAKE_COUNTY="helsinki")
+    assert result.returncode == 0, result.stderr
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("id: x\n", encoding="utf-8")
+    result = cli("check-config", str(bad), RAKE_ENVIRONMENT="production")
+    assert result.returncode == 2 and str(bad) in result.stderr
+    # everything else still refuses production without its settings
+    result = cli("migrate", RAKE_ENVIRONMENT="production")
+    assert result.returncode == 2 and "MicrosoftAppId" in result.stderr
+
+
 def test_invalid_setting_stops_with_its_name() -> None:
     result = cli("migrate", PORT="eighty")
     assert result.returncode == 2 and "setting PORT" in result.stderr
