@@ -161,23 +161,30 @@ async def test_production_adds_hsts_and_a_route_can_override_the_policy(
     async def own(_request: web.Request) -> web.Response:
         return web.Response(text="x", headers={"Referrer-Policy": "same-origin"})
 
-    app.router.add_get("/desk/", tab)
-    app.router.add_get("/desk/own", own)
+    app.router.add_get("/tab-test/", tab)
+    app.router.add_get("/tab-test/own", own)
     teams = "frame-ancestors teams.microsoft.com *.teams.microsoft.com *.cloud.microsoft"
     app[HEADER_POLICY].override(
-        "/desk/",
+        "/tab-test/",
         {"Content-Security-Policy": f"default-src 'self'; {teams}", "X-Frame-Options": None},
     )
     client = TestClient(TestServer(app))
     await client.start_server()
     try:
         _check_headers(await client.get("/healthz"), production=True)
+        tab_answer = await client.get("/tab-test/")
+        assert tab_answer.headers["Content-Security-Policy"].endswith(teams)
+        assert "X-Frame-Options" not in tab_answer.headers  # frame-ancestors decides there
+        assert tab_answer.headers["X-Content-Type-Options"] == "nosniff"
+        assert "Strict-Transport-Security" in tab_answer.headers
+        assert (await client.get("/tab-test/own")).headers["Referrer-Policy"] == "same-origin"
+        # the app's own tab (bot/desk) uses the same mechanism: Teams may frame it, nobody else
         desk = await client.get("/desk/")
-        assert desk.headers["Content-Security-Policy"].endswith(teams)
-        assert "X-Frame-Options" not in desk.headers  # frame-ancestors decides there
-        assert desk.headers["X-Content-Type-Options"] == "nosniff"
-        assert "Strict-Transport-Security" in desk.headers
-        assert (await client.get("/desk/own")).headers["Referrer-Policy"] == "same-origin"
+        assert (
+            "frame-ancestors https://teams.microsoft.com" in desk.headers["Content-Security-Policy"]
+        )
+        assert "X-Frame-Options" not in desk.headers
+        assert (await client.get("/healthz")).headers["X-Frame-Options"] == "DENY"
     finally:
         await client.close()
 
