@@ -11,11 +11,12 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 from aiohttp import web
 
-from bot import rights_cli
+from bot import rights_cli, scratch
 from bot.logs import configure_logging
 from bot.settings import Environment, Settings, SettingsError, load_settings
 from counties import CountyConfigError, county_path, load_county
@@ -107,9 +108,21 @@ async def _export(settings: Settings, first: str, last: str, fmt: str, out: str 
 
 def _run(settings: Settings, banner: bool) -> None:
     from bot.app import create_app  # imports the SDK; not needed for migrate/check
+
+    # every temporary file of the process (exports, openpyxl's sheets) in a folder of its own,
+    # removed at exit; a killed process's folder is removed by the next start (bot.scratch)
+    own_tmp = scratch.claim()
+    os.environ["TMPDIR"] = str(own_tmp)
+    tempfile.tempdir = str(own_tmp)
+    try:
+        _serve(settings, banner, create_app(settings))
+    finally:
+        shutil.rmtree(own_tmp, ignore_errors=True)
+
+
+def _serve(settings: Settings, banner: bool, app: web.Application) -> None:
     from bot.desk import DESK
 
-    app = create_app(settings)
     if banner:
         sys.stderr.write(
             f"\nRake bot ({settings.county}) serving http://localhost:{settings.port}/api/messages"
