@@ -8,10 +8,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from cards.common import Card, Ctx, Mode, action, card, error_text, heading, text
-from cards.processing import RequestLine, choice, input_text, show_card
+from cards.processing import RequestLine, ask_lead_card, propose_card, request_lines
 from dialogs.actions import Action
-from dialogs.processing import MAX_NOTE
-from dialogs.proposals import MAX_PROPOSAL_TEXT, MAX_TITLE
 
 PHENOMENON_OPEN = Action.PHENOMENON_OPEN
 PHENOMENON_ASK = Action.PHENOMENON_ASK
@@ -83,42 +81,20 @@ def phenomenon_card(
                 "wrap": True,
             }
         )
-    for request in view.requests[-5:]:
-        area = ctx.label_of("service_areas", request.service_area)
-        line = (
-            ctx.t("processing.request_answered", area=area, answer=request.answer)
-            if request.answer
-            else ctx.t("processing.request_waiting", area=area)
-        )
-        body.append(text(line, size="Small"))
+    body += request_lines(ctx, view.requests)
     data = {"phenomenon": view.id, "lang": ctx.lang}
-    areas = ctx.choices("service_areas")
     actions = [
-        show_card(
-            ctx.t("processing.action.ask_lead"),
-            [
-                choice(
-                    "service_area", ctx.t("processing.field.service_area"), areas, view.service_area
-                ),
-                input_text(
-                    "question", ctx.t("processing.field.question"), MAX_NOTE, multiline=True
-                ),
-            ],
+        ask_lead_card(
+            ctx,
+            view.service_area,
             action(mode, ctx.t("processing.action.send"), {"rake": PHENOMENON_ASK, **data}),
         ),
-        show_card(
-            ctx.t("processing.action.propose"),
-            [
-                input_text("title", ctx.t("proposal.field.title"), MAX_TITLE),
-                input_text("text", ctx.t("proposal.field.text"), MAX_PROPOSAL_TEXT, multiline=True),
-                choice("service_area", ctx.t("proposal.service_area"), areas, view.service_area),
-                {
-                    "type": "Input.Date",
-                    "id": "due",
-                    "label": ctx.t("proposal.field.due", days=view.default_due_days),
-                },
-            ],
-            action(mode, ctx.t("proposal.action.make"), {"rake": PHENOMENON_PROPOSE, **data}),
+        propose_card(
+            ctx,
+            view.service_area,
+            view.default_due_days,
+            {"rake": PHENOMENON_PROPOSE, **data},
+            mode,
         ),
     ]
     return card(body, actions)

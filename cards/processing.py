@@ -5,6 +5,7 @@ answering a comment request. Pure: views in, Adaptive Card 1.5 out."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -123,6 +124,55 @@ def show_card(title: str, body: list[dict[str, Any]], submit: dict[str, Any]) ->
     }
 
 
+def request_lines(ctx: Ctx, requests: Sequence[RequestLine]) -> list[dict[str, Any]]:
+    """The last five questions to team leads, answered or waiting."""
+    lines = []
+    for request in requests[-5:]:
+        area = ctx.label_of("service_areas", request.service_area)
+        line = (
+            ctx.t("processing.request_answered", area=area, answer=request.answer)
+            if request.answer
+            else ctx.t("processing.request_waiting", area=area)
+        )
+        lines.append(text(line, size="Small"))
+    return lines
+
+
+def ask_lead_card(ctx: Ctx, service_area: str | None, submit: dict[str, Any]) -> dict[str, Any]:
+    """ "Ask a team lead": the service area (preset) and the question."""
+    areas = ctx.choices("service_areas")
+    return show_card(
+        ctx.t("processing.action.ask_lead"),
+        [
+            choice("service_area", ctx.t("processing.field.service_area"), areas, service_area),
+            input_text("question", ctx.t("processing.field.question"), MAX_NOTE, multiline=True),
+        ],
+        submit,
+    )
+
+
+def propose_card(
+    ctx: Ctx, service_area: str | None, due_days: int, data: dict[str, Any], mode: Mode
+) -> dict[str, Any]:
+    """ "Make a proposal": title, text, the service area it is for and an optional due date;
+    the same form under an observation and under a phenomenon."""
+    areas = ctx.choices("service_areas")
+    return show_card(
+        ctx.t("processing.action.propose"),
+        [
+            input_text("title", ctx.t("proposal.field.title"), MAX_TITLE),
+            input_text("text", ctx.t("proposal.field.text"), MAX_PROPOSAL_TEXT, multiline=True),
+            choice("service_area", ctx.t("proposal.service_area"), areas, service_area),
+            {
+                "type": "Input.Date",
+                "id": "due",
+                "label": ctx.t("proposal.field.due", days=due_days),
+            },
+        ],
+        action(mode, ctx.t("proposal.action.make"), data),
+    )
+
+
 def _timeline(ctx: Ctx, view: ProcessingView) -> list[tuple[str, str]]:
     pairs = [(ctx.t("processing.received"), local_date(ctx, view.created_at))]
     for status in ORDER[1:]:
@@ -205,14 +255,7 @@ def processing_card(
         ]
     if view.requests:
         body.append(text(ctx.t("processing.requests"), weight="Bolder"))
-        for request in view.requests[-5:]:
-            area = ctx.label_of("service_areas", request.service_area)
-            line = (
-                ctx.t("processing.request_answered", area=area, answer=request.answer)
-                if request.answer
-                else ctx.t("processing.request_waiting", area=area)
-            )
-            body.append(text(line, size="Small"))
+        body += request_lines(ctx, view.requests)
     body += _similar_items(ctx, view, mode)
     return card(body, _actions(ctx, view, mode))
 
@@ -264,36 +307,9 @@ def _actions(ctx: Ctx, view: ProcessingView, mode: Mode) -> list[dict[str, Any]]
             action(mode, save, _data(GROUP, view, ctx)),
         )
     )
-    areas = ctx.choices("service_areas")
+    buttons.append(ask_lead_card(ctx, view.service_area, action(mode, send, _data(ASK, view, ctx))))
     buttons.append(
-        show_card(
-            ctx.t("processing.action.ask_lead"),
-            [
-                choice(
-                    "service_area", ctx.t("processing.field.service_area"), areas, view.service_area
-                ),
-                input_text(
-                    "question", ctx.t("processing.field.question"), MAX_NOTE, multiline=True
-                ),
-            ],
-            action(mode, send, _data(ASK, view, ctx)),
-        )
-    )
-    buttons.append(
-        show_card(
-            ctx.t("processing.action.propose"),
-            [
-                input_text("title", ctx.t("proposal.field.title"), MAX_TITLE),
-                input_text("text", ctx.t("proposal.field.text"), MAX_PROPOSAL_TEXT, multiline=True),
-                choice("service_area", ctx.t("proposal.service_area"), areas, view.service_area),
-                {
-                    "type": "Input.Date",
-                    "id": "due",
-                    "label": ctx.t("proposal.field.due", days=view.default_due_days),
-                },
-            ],
-            action(mode, ctx.t("proposal.action.make"), _data(PROPOSE, view, ctx)),
-        )
+        propose_card(ctx, view.service_area, view.default_due_days, _data(PROPOSE, view, ctx), mode)
     )
     reasons = [{"title": ctx.t(f"closing.{r.value}"), "value": r.value} for r in ClosingReason]
     buttons.append(
