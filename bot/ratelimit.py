@@ -37,8 +37,12 @@ class RateLimiter:
         self.app_rate = app_per_second
         self._app = Window(max(1, int(app_per_second)), 1.0)
         # Evenly paced, not in bursts of 50: fewer calls in flight at any moment, so a crash
-        # leaves fewer sends whose fate is unknown.
-        self._pace = Window(1, 1.0 / app_per_second)
+        # leaves fewer sends whose fate is unknown. The pace is a schedule of slots, one every
+        # 1/rate s: a send woken late (a busy loop, a sleep's overshoot) does not push every
+        # later slot back, so the app keeps its rate; the sliding 1 s window above still caps
+        # any second at the limit.
+        self._interval = 1.0 / app_per_second
+        self._next_slot = float("-inf")
         self._conversations: dict[str, list[Window]] = {}
         self._lock = asyncio.Lock()
 
@@ -59,12 +63,16 @@ class RateLimiter:
     async def acquire(self, conversation_key: str) -> None:
         """Wait until one more send to this conversation fits every limit, then count it."""
         async with self._lock:
-            windows = [self._pace, self._app, *self._windows(conversation_key)]
+            windows = [self._app, *self._windows(conversation_key)]
             while True:
                 now = self._clock()
-                delay = max(window.wait(now) for window in windows)
+                # behind by more than a slot (idle, or held by a conversation's limit): no
+                # catching up in a burst
+                slot = max(self._next_slot, now - self._interval)
+                delay = max(slot - now, *(window.wait(now) for window in windows))
                 if delay <= 0:
                     for window in windows:
                         window.stamps.append(now)
+                    self._next_slot = slot + self._interval
                     return
                 await self._sleep(delay)  # type: ignore[misc]

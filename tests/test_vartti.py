@@ -334,6 +334,26 @@ async def test_the_limiter_keeps_the_app_rate(rate: float) -> None:
     assert clock[0] >= 30.0  # one conversation: 60 per 30 s
 
 
+async def test_late_wake_ups_do_not_slow_the_app_rate() -> None:
+    """A busy loop wakes every sleeper late (here by 6 ms, a third of a slot): the pace keeps
+    its schedule instead of adding the lateness to every send, and no second holds more than
+    the limit."""
+    from bot.ratelimit import RateLimiter
+
+    clock = [0.0]
+    stamps: list[float] = []
+
+    async def late_sleep(seconds: float) -> None:
+        clock[0] += seconds + 0.006
+
+    limiter = RateLimiter(50, clock=lambda: clock[0], sleep=late_sleep)
+    for i in range(500):
+        await limiter.acquire(f"conversation-{i}")
+        stamps.append(clock[0])
+    assert stamps[-1] < 10.1  # 500 at 50/s: ten seconds (one wake-up late per slot: 13 s)
+    assert all(b - a >= 1.0 for a, b in zip(stamps, stamps[50:], strict=False))
+
+
 async def test_saving_a_schedule_when_the_prompt_is_due_sends_it_at_once(bot: BotClient) -> None:
     await install(bot)
     bot.app[CONTAINER].clock.set(lambda: TUESDAY_0630)
