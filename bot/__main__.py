@@ -111,13 +111,19 @@ def _run(settings: Settings, banner: bool) -> None:
 
     # every temporary file of the process (exports, openpyxl's sheets) in a folder of its own,
     # removed at exit; a killed process's folder is removed by the next start (bot.scratch)
-    own_tmp = scratch.claim()
-    os.environ["TMPDIR"] = str(own_tmp)
-    tempfile.tempdir = str(own_tmp)
+    try:
+        own_tmp: Path | None = scratch.claim()
+    except (OSError, scratch.ScratchError) as exc:  # e.g. a read-only temporary folder
+        log.warning("no temporary folder of its own (%s): exports use the default one", exc)
+        own_tmp = None
+    if own_tmp is not None:
+        os.environ["TMPDIR"] = str(own_tmp)
+        tempfile.tempdir = str(own_tmp)
     try:
         _serve(settings, banner, create_app(settings))
     finally:
-        shutil.rmtree(own_tmp, ignore_errors=True)
+        if own_tmp is not None:
+            shutil.rmtree(own_tmp, ignore_errors=True)
 
 
 def _serve(settings: Settings, banner: bool, app: web.Application) -> None:
