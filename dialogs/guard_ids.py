@@ -9,10 +9,41 @@ its spelled-out "at" outwards, with bounded look-arounds.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date
+from functools import lru_cache
+
+from dialogs.guard_text import lowered
 
 Span = tuple[int, int]
+
+
+def _word_char(c: str) -> bool:
+    return c.isalnum() or c == "_"
+
+
+def _starts(pattern: re.Pattern[str], text: str, ok: Callable[[re.Match[str]], bool]) -> Iterator[re.Match[str]]:
+    """The matches of pattern that ok accepts, left to right. Patterns start with a plain class
+    (so the engine can skip to candidate characters fast) and the look-behind that used to lead
+    them is ok's: a refused match is retried one character later, so it hides nothing."""
+    pos = 0
+    while (m := pattern.search(text, pos)) is not None:
+        if ok(m):
+            yield m
+            pos = max(m.end(), m.start() + 1)
+        else:
+            pos = m.start() + 1
+
+
+def _after_non_digit(text: str) -> Callable[[re.Match[str]], bool]:
+    return lambda m: m.start() == 0 or not text[m.start() - 1].isdigit()
+
+
+def _after_non_word(text: str, extra: str = "") -> Callable[[re.Match[str]], bool]:
+    def ok(m: re.Match[str]) -> bool:
+        return m.start() == 0 or not (_word_char(text[m.start() - 1]) or text[m.start() - 1] in extra)
+
+    return ok
 
 # --- personal identity code (henkilötunnus) -------------------------------------------------
 _CHECK_CHARS = "0123456789ABCDEFHJKLMNPRSTUVWXY"
@@ -22,15 +53,15 @@ _CENTURY.update({c: 2000 for c in "ABCDEF"})
 _HETU_STRICT = re.compile(r"(\d{2})(\d{2})(\d{2})([-+A-FU-Y])(\d{3})([0-9A-Y])", re.IGNORECASE)
 # as written: spaces inside, the sign missing or spaced, glued to words, any case
 _HETU_LOOSE = re.compile(
-    r"(?<!\d)(\d{2}) ?(\d{2}) ?(\d{2}) ?([-+A-FU-Y]|(?= )) ?(\d{3}) ?([0-9A-Y])(?![0-9])",
-    re.IGNORECASE,
-)
+    r"(\d{2}) ?(\d{2}) ?(\d{2}) ?([-+A-FU-Ya-fu-y]|(?= )) ?(\d{3}) ?([0-9A-Ya-y])(?![0-9])"
+)  # not after a digit: _after_non_digit
 
 
 def _check_char(dd: str, mm: str, yy: str, serial: str) -> str:
     return _CHECK_CHARS[int(dd + mm + yy + serial) % 31]
 
 
+@lru_cache(maxsize=4096)
 def _date_ok(dd: str, mm: str, yy: str, century: int) -> bool:
     try:
         date(century + int(yy), int(mm), int(dd))
@@ -54,7 +85,7 @@ def is_valid_hetu(code: str) -> bool:
 def hetu_spans(text: str) -> Iterator[Span]:
     """Codes that look like an identity code: a real date and century sign, any check character
     (a mistyped code still identifies); without a sign only when the check character is right."""
-    for m in _HETU_LOOSE.finditer(text):
+    for m in _starts(_HETU_LOOSE, text, _after_non_digit(text)):
         dd, mm, yy, sign, serial, check = m.groups()
         if sign:
             if _date_ok(dd, mm, yy, _CENTURY[sign.upper()]):
@@ -66,13 +97,23 @@ def hetu_spans(text: str) -> Iterator[Span]:
 
 # --- phone numbers --------------------------------------------------------------------------
 _GROUP = re.compile(r"\+?\d+")
-_SEP = re.compile(r" ?[-./]? ?| ?\(? ?| ?\) ?")
+# the separator between two digit groups, and the next group
+_STEP = re.compile(r"( ?[-./]? ?| ?\(? ?| ?\) ?)(\+?\d+)")
+# where a number can start without a keyword: "+" and a digit, or a digit run starting with 0
+_START = re.compile(r"\+\d|0")
+# on the lowered text; not after a letter (checked by hand: a leading look-behind is slow)
 _PHONE_WORD = re.compile(
-    r"\b(?:(?:puh|puhelin\w*|gsm|tel|telefon\w*|mob\w*|phone|soita\w*|ring\w*)[^\w\n]{0,3}"
-    r"|p[.:][^\w\n]{0,2})",
-    re.IGNORECASE,
+    r"(?:puh|puhelin\w*|gsm|tel|telefon\w*|mob\w*|phone|soita\w*|ring\w*)[^\w\n]{0,3}"
+    r"|p[.:][^\w\n]{0,2}"
 )
 _DATE_SHAPE = re.compile(r"\d{1,2}[.\-/]\d{1,2}[.\-/](?:\d{2}|\d{4})")
+# A quick filter before the exact walk (_phone_at): the digit groups a number could join from a
+# start, by looser rules than _joins (dots between groups of 3+ digits, slashes before 3+), at
+# most 8 groups (8 groups have 8 digits). Fewer than 6 (8) digits there: no number starts here.
+_CHAIN = re.compile(
+    r"\+?\d++(?:(?:(?<=\d{3}) ?\. ?(?=\d{3})|(?<=\d{2}) ?/ ?(?=\d{3})| ?-? ?| ?\(? ?| ?\) ?)\d++){0,7}+"
+)
+_NON_DIGIT = re.compile(r"\D+")
 
 
 def _phone_ok(digits: str, plus: bool, keyword: bool) -> bool:
@@ -97,46 +138,75 @@ def _joins(gap: str, left: str, right: str) -> bool:
     return True
 
 
+def _phone_at(text: str, first: re.Match[str], keyword: bool) -> Span | None:
+    """The number starting with the digit group first, if it is one: groups joined by
+    separators while the digits can still be a number (at most 15 digits, so bounded)."""
+    s = first.start()
+    if s and text[s - 1].isalnum():  # "88b0-7227…" is no number
+        return None
+    opener = s > 0 and text[s - 1] == "("
+    begin = s - 1 if opener else s
+    group = first.group()
+    plus = group.startswith("+")
+    digits = group.lstrip("+")
+    if not plus and not keyword and len(digits) < 2 and not opener:
+        return None  # a national number starts "0X…": a lone digit is a list, a count
+    best = -1
+    end = first.end()
+    while True:
+        if _phone_ok(digits, plus, keyword):
+            best = end
+        if len(digits) > 15:
+            break
+        step = _STEP.match(text, end)
+        if step is None or not step.group(1) or step.group(2).startswith("+"):
+            break
+        if not _joins(step.group(1), group, step.group(2)):
+            break
+        group = step.group(2)
+        digits += group
+        end = step.end()
+    if best < 0 or text[best : best + 1].isalpha():
+        return None  # none, or glued to letters: an identifier of some other kind
+    if _DATE_SHAPE.fullmatch(text, s, best):
+        return None
+    return begin, best
+
+
 def phone_spans(text: str) -> Iterator[Span]:
-    """Finnish and international numbers with spaces, dashes, dots, slashes or parentheses."""
-    groups = list(_GROUP.finditer(text))
-    after_keyword = {m.end() for m in _PHONE_WORD.finditer(text)} if groups else set()
-    i = 0
-    while i < len(groups):
-        start = groups[i]
-        if start.start() and text[start.start() - 1].isalnum():  # "88b0-7227…" is no number
-            i += 1
+    """Finnish and international numbers with spaces, dashes, dots, slashes or parentheses.
+
+    A number starts with "+", with 0, or right after a phone keyword ("puh. 123 4567"); only
+    those places are tried, each bounded (no pass over every digit group of the text)."""
+    starts: dict[int, bool] = {}  # position -> found from a keyword
+    low = lowered(text)
+    keyword_ends: set[int] = set()
+    for m in _starts(_PHONE_WORD, low, _after_non_word(low)):
+        keyword_ends.add(m.end())
+        at = m.end() + (1 if low[m.end() : m.end() + 1] == "(" else 0)
+        if low[at : at + 1].isdigit() or low[at : at + 2][:1] == "+":
+            starts[at] = True
+    for m in _START.finditer(text):
+        at = m.start()
+        if m.group() == "0" and at and (text[at - 1].isdigit() or text[at - 1] == "+"):
+            continue  # inside a digit run, or the "+0…" group found from its "+"
+        starts.setdefault(at, False)
+    done = 0
+    for at in sorted(starts):
+        if at < done:
+            continue  # inside the number found before
+        begin = at - 1 if at and text[at - 1] == "(" else at
+        keyword = begin in keyword_ends
+        chain = _CHAIN.match(text, at)
+        if chain is None or len(_NON_DIGIT.sub("", chain.group())) < (6 if keyword else 8):
             continue
-        opener = text[max(0, start.start() - 2) : start.start()].endswith("(")
-        begin = start.start() - (1 if opener and text[start.start() - 1] == "(" else 0)
-        keyword = begin in after_keyword
-        plus = start.group().startswith("+")
-        digits = start.group().lstrip("+")
-        if not plus and not keyword and len(digits) < 2 and not opener:
-            i += 1  # a national number starts "0X…": a lone digit is a list, a count
+        first = _GROUP.match(text, at)
+        if first is None:
             continue
-        best = -1
-        j = i
-        while True:
-            if _phone_ok(digits, plus, keyword):
-                best = j
-            if j + 1 >= len(groups) or len(digits) > 15:
-                break
-            gap = text[groups[j].end() : groups[j + 1].start()]
-            if groups[j + 1].group().startswith("+") or not _SEP.fullmatch(gap) or not gap:
-                break
-            if not _joins(gap, groups[j].group(), groups[j + 1].group()):
-                break
-            j += 1
-            digits += groups[j].group()
-        end = groups[best].end() if best >= 0 else 0
-        if best >= 0 and text[end : end + 1].isalpha():
-            best = -1  # glued to letters: an identifier of some other kind
-        if best >= 0 and not _DATE_SHAPE.fullmatch(text[start.start() : groups[best].end()]):
-            yield begin, groups[best].end()
-            i = best + 1
-        else:
-            i += 1
+        span = _phone_at(text, first, keyword)
+        if span is not None:
+            yield span
+            done = span[1]
 
 
 # --- e-mail, with the usual obfuscations ----------------------------------------------------
@@ -170,12 +240,14 @@ def email_spans(text: str) -> Iterator[Span]:
 
 
 # --- car plates -----------------------------------------------------------------------------
-_PLATE = re.compile(r"(?<![\w\-])([A-ZÅÄÖ]{2,3})-(\d{1,3})(?![\w\-])", re.IGNORECASE)
-_PLATE_GLUED = re.compile(r"(?<![\w\-])([A-ZÅÄÖ]{3})(\d{3})(?![\w\-])")
+# a plate has letters next to digits (with "-" or a space between, or none): no pair, no plate
+_LETTER_DIGIT = re.compile(r"[^\W\d_][\- ]?\d")
+# on the lowered text; not after a word character or "-" (checked by _after_non_word)
+_PLATE = re.compile(r"([a-zåäö]{2,3})-(\d{1,3})(?![\w\-])")
+_PLATE_GLUED = re.compile(r"([A-ZÅÄÖ]{3})(\d{3})(?![\w\-])")  # as written: capitals only
 _PLATE_WORD = re.compile(
-    r"\b(?:rekisteri\w*|rek\.? ?(?:nro|no|numero)|rekkari\w*|registrerings\w*|reg\.? ?nr|"
-    r"licen[cs]e plate|plate|auto\w*|bil\w*) ?:? ?([A-ZÅÄÖ]{2,3}) ?(\d{1,3})(?![\w\-])",
-    re.IGNORECASE,
+    r"(?:rekisteri\w*|rek\.? ?(?:nro|no|numero)|rekkari\w*|registrerings\w*|reg\.? ?nr|"
+    r"licen[cs]e plate|plate|auto\w*|bil\w*) ?:? ?([a-zåäö]{2,3}) ?(\d{1,3})(?![\w\-])"
 )
 _NOT_PLATES = frozenset(
     "shl thl hyte stm avi kela ely alv eu yk who klo vk vko nro no s kpl ma ti ke to pe la su "
@@ -190,64 +262,66 @@ _NOT_PLATES = frozenset(
 
 
 def plate_spans(text: str) -> Iterator[Span]:
-    for m in _PLATE.finditer(text):
-        letters = m.group(1)
-        if letters.casefold() not in _NOT_PLATES:
+    if _LETTER_DIGIT.search(text) is None:
+        return
+    low = lowered(text)
+    for m in _starts(_PLATE, low, _after_non_word(low, "-")):
+        if m.group(1) not in _NOT_PLATES:
             yield m.span()
-    for m in _PLATE_GLUED.finditer(text):
+    for m in _starts(_PLATE_GLUED, text, _after_non_word(text, "-")):
         if m.group(1).casefold() not in _NOT_PLATES:
             yield m.span()
-    for m in _PLATE_WORD.finditer(text):
-        if m.group(1).casefold() not in _NOT_PLATES:
+    for m in _starts(_PLATE_WORD, low, _after_non_word(low)):
+        if m.group(1) not in _NOT_PLATES:
             yield m.start(1), m.end()
 
 
 # --- customer, case and Kela numbers (with their keyword) -----------------------------------
-_NUMBER_WORD = re.compile(
-    r"(?:numero|nro|tunnus|nummer|number)\w*|nr\b|(?<![^\W\d_])(?:no|id)\b"
-    r"|\bd(?:nro|no|nr|iaarinro|iaarinumero)\w*",
-    re.IGNORECASE,
-)
-_NUMBER_PREFIX = re.compile(
+# one pattern on the lowered text: the number word after its prefix ("asiakasnumero", "kelan
+# nro", "ärendenummer"), or a diary number ("dnro"), then the value
+_NUMBER_PREFIX = (
     r"(?:asiakas|asiakkuus|asia|asiakirja|tapaus|hakemus|päätös|potilas|etuus|vakuutus|laskun?|"
     r"viite|kela|kelan|kund|klient|ärende|diarie|fpa|försäkrings|referens|customer|client|case|"
-    r"patient|reference)[\-: ]?$",
-    re.IGNORECASE,
+    r"patient|reference)[\-: ]?"
 )
-_ID_VALUE = re.compile(
-    r"[:#=\s]*(?:(?:on|oli|är|is|was|nro|no)\s+)?([A-Z]{0,4}-?\d[\d\-/ ]{2,20}\d)", re.IGNORECASE
+_NUMBER = re.compile(
+    rf"(?:{_NUMBER_PREFIX}(?:(?:numero|nro|tunnus|nummer|number)\w*+|nr\b|(?<![^\W\d_])(?:no|id)\b)"
+    r"|(?<!\w)d(?:nro|no|nr|iaarinro|iaarinumero)\w*+)"
+    r"[:#=\s]*(?:(?:on|oli|är|is|was|nro|no)\s+)?([a-z]{0,4}-?\d[\d\-/ ]{2,20}\d)"
 )
 
 
 def number_spans(text: str) -> Iterator[Span]:
-    for m in _NUMBER_WORD.finditer(text):
-        if not m.group().casefold().startswith("d"):
-            prefix = _NUMBER_PREFIX.search(text, max(0, m.start() - 16), m.start())
-            if prefix is None:
-                continue
-            start = prefix.start()
-        else:
-            start = m.start()
-        value = _ID_VALUE.match(text, m.end())
-        if value is not None and sum(c.isdigit() for c in value.group(1)) >= 4:
-            yield start, value.end()
+    if not any(c.isdigit() for c in text):
+        return
+    for m in _NUMBER.finditer(lowered(text)):
+        if sum(c.isdigit() for c in m.group(1)) >= 4:
+            yield m.span()
 
 
 # --- IBAN -----------------------------------------------------------------------------------
-_IBAN = re.compile(r"(?<![\w])([A-Z]{2})(\d{2})((?: ?[A-Z0-9]){11,30})(?![\w])", re.IGNORECASE)
-_IBAN_WORD = re.compile(r"(?:iban|tili\w*|konto\w*|account)\W{0,4}$", re.IGNORECASE)
+# not after a word character (_after_non_word)
+_IBAN = re.compile(r"([A-Za-z]{2})(\d{2})((?: ?[A-Za-z0-9]){11,30})(?!\w)")
+_IBAN_WORD = re.compile(r"(?:iban|tili\w*|konto\w*|account)\W{0,4}$")
 
 
 def _iban_ok(country: str, check: str, rest: str) -> bool:
-    moved = (rest + country + check).upper()
-    number = "".join(str(int(c, 36)) for c in moved)
-    return int(number) % 97 == 1
+    """Whether some prefix of rest (at least 11 characters) makes a valid IBAN (mod 97 == 1),
+    all prefixes in one pass: the remainder of each prefix is carried on."""
+    tail = int("".join(str(int(c, 36)) for c in (country + check).upper()))  # 6 digits
+    mod = 0
+    for n, c in enumerate(rest.upper(), 1):
+        v = int(c, 36)
+        mod = (mod * (100 if v >= 10 else 10) + v) % 97
+        if n >= 11 and (mod * 1_000_000 + tail) % 97 == 1:
+            return True
+    return False
 
 
 def iban_spans(text: str) -> Iterator[Span]:
-    for m in _IBAN.finditer(text):
+    for m in _starts(_IBAN, text, _after_non_word(text)):
         country, check, rest = m.group(1), m.group(2), m.group(3).replace(" ", "")
-        if any(_iban_ok(country, check, rest[:n]) for n in range(len(rest), 10, -1)):
+        if _iban_ok(country, check, rest):
             yield m.span()
-        elif _IBAN_WORD.search(text, max(0, m.start() - 16), m.start()) and rest.isdigit():
+        elif rest.isdigit() and _IBAN_WORD.search(lowered(text[max(0, m.start() - 16) : m.start()])):
             yield m.span()

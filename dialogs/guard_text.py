@@ -25,3 +25,12 @@ def normalise(text: str) -> str:
     text = unicodedata.normalize("NFKC", _INVISIBLE_RE.sub("", text.replace("\ufe6b", "@")))
     text = _BREAKS.sub("\n", _DASH_RE.sub("-", text))
     return _SPACES.sub(" ", text)
+
+
+def lowered(text: str) -> str:
+    """text in lower case, position for position (the detectors scan it without IGNORECASE, which
+    is several times faster; a character whose lower case is longer, "İ", stays as it is)."""
+    low = text.lower()
+    if len(low) == len(text):  # lower() never shortens: same length, same positions
+        return low
+    return "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
