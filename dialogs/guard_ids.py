@@ -16,13 +16,16 @@ from functools import lru_cache
 from dialogs.guard_text import lowered
 
 Span = tuple[int, int]
+_ANY_DIGIT = re.compile(r"\d")
 
 
 def _word_char(c: str) -> bool:
     return c.isalnum() or c == "_"
 
 
-def _starts(pattern: re.Pattern[str], text: str, ok: Callable[[re.Match[str]], bool]) -> Iterator[re.Match[str]]:
+def _starts(
+    pattern: re.Pattern[str], text: str, ok: Callable[[re.Match[str]], bool]
+) -> Iterator[re.Match[str]]:
     """The matches of pattern that ok accepts, left to right. Patterns start with a plain class
     (so the engine can skip to candidate characters fast) and the look-behind that used to lead
     them is ok's: a refused match is retried one character later, so it hides nothing."""
@@ -41,9 +44,12 @@ def _after_non_digit(text: str) -> Callable[[re.Match[str]], bool]:
 
 def _after_non_word(text: str, extra: str = "") -> Callable[[re.Match[str]], bool]:
     def ok(m: re.Match[str]) -> bool:
-        return m.start() == 0 or not (_word_char(text[m.start() - 1]) or text[m.start() - 1] in extra)
+        return m.start() == 0 or not (
+            _word_char(text[m.start() - 1]) or text[m.start() - 1] in extra
+        )
 
     return ok
+
 
 # --- personal identity code (henkilötunnus) -------------------------------------------------
 _CHECK_CHARS = "0123456789ABCDEFHJKLMNPRSTUVWXY"
@@ -210,33 +216,91 @@ def phone_spans(text: str) -> Iterator[Span]:
 
 
 # --- e-mail, with the usual obfuscations ----------------------------------------------------
-_AT = re.compile(
-    r"@|\s?[(\[{<]\s?(?:at|ät|a|miukumauku)\s?[)\]}>]\s?| (?:at|ät|miukumauku|kissanhäntä) ",
-    re.IGNORECASE,
+# Everything on the lowered text. An address is found from its "at" outwards: the "@" (doubled,
+# spaced), or "at" spelled out in brackets or as a word (Finnish, Swedish, English); or, with no
+# "at" at all, from a known mail domain ("virtanen.matti gmail piste com"). The domain after it
+# must end in a top-level domain, or be a known mail domain; the local part before it is read
+# backwards (one match on the reversed text, bounded). Public web addresses ("www.kela.fi",
+# "omaolo.fi", "palaute.hel.fi") have no local part before an "at" or a mail domain: they pass.
+_AT_WORDS = (
+    r"at|ät|miukumauku|kissanhäntä|snabel-?a|snabel a|a-kirjain|at-merkki|ät-merkki|at-merkin"
 )
-_DOT = r"(?:\.|\s?[(\[{<]\s?(?:dot|piste|punkt|p)\s?[)\]}>]\s?| (?:dot|piste|punkt) )"
-_DOMAIN = re.compile(rf"[^\W_][\w\-]{{0,62}}(?:{_DOT}[^\W_][\w\-]{{0,62}}){{0,5}}", re.IGNORECASE)
-_TLD_END = re.compile(rf"{_DOT}([a-z]{{2,24}})$", re.IGNORECASE)
-_LOCAL_CHAR = re.compile(r"[\w.%+\-]")
+_AT = (
+    r"(?:@+ ?| @+ ?|[(\[{<] ?(?:at|ät|a|miukumauku|kissanhäntä|snabel-?a|snabel a) ?[)\]}>] ?"
+    r"| [(\[{<] ?(?:at|ät|a|miukumauku|kissanhäntä|snabel-?a|snabel a) ?[)\]}>] ?"
+    rf"| (?:{_AT_WORDS}) )"
+)
+# a dot: tight, or spaced on both sides (". " alone ends a sentence), or spelled out
+_DOT = r"(?:\.| \. | ?[(\[{<] ?(?:dot|piste|punkt|p) ?[)\]}>] ?| (?:dot|piste|punkt) )"
+_LABEL = r"[^\W_][\w\-]{0,62}+"
+# mail domains people have (webmail, operators): an address may name them without a TLD
+_MAIL_DOMAINS = (
+    "gmail|googlemail|hotmail|outlook|live|msn|yahoo|ymail|icloud|luukku|suomi24|elisanet|"
+    "elisa|kolumbus|saunalahti|welho|dnainternet|netti|pp\.inet|inet|telia|sonera|protonmail|"
+    "proton|gmx|aol|yandex|kotiposti|jippii|surffi|mbnet|nic"
+)
+# public-sector mail domains: in an address with no "at" only with their TLD ("… hel.fi")
+_PUBLIC_DOMAINS = (
+    "hel|espoo|vantaa|ouka|turku|tampere|pirha|phhyky|vakehyva|hyvaks|soite|siunsote|"
+    "hyvinvointialue|ovph|keusote|eksote|kymsote|pohjanmaanhyvinvointi|satakunnanhyvinvointialue"
+)
+_TLD = r"[a-z]{2,24}(?![\w\-])"
+_DOMAIN_AFTER = re.compile(rf"(?:{_LABEL}{_DOT}){{1,5}}{_TLD}|(?:{_MAIL_DOMAINS})(?![\w\-])")
+_AT_DOMAIN = re.compile(rf"{_AT}({_DOMAIN_AFTER.pattern})")
+# no "at": a known domain, as a word of its own (the character before it is checked by hand)
+_BARE_DOMAIN = re.compile(
+    rf"(?:{_MAIL_DOMAINS})(?:{_DOT}{_TLD}|(?![\w\-]))|(?:{_PUBLIC_DOMAINS}){_DOT}{_TLD}"
+)
+# backwards (on the reversed text): the local part, atoms joined by dots, and, before a bare
+# domain, the separator (a space or a dot) between them
+_DOT_R = r"(?:\.| \. | ?[)\]}>] ?(?:tod|etsip|tknup|p) ?[(\[{<] ?| (?:tod|etsip|tknup) )"
+_LOCAL_R = re.compile(rf"[\w%+\-]{{1,64}}+(?:{_DOT_R}[\w%+\-]{{1,64}}+){{0,4}}")
+_SEP_R = re.compile(rf"{_DOT_R}| ")
+_LOCAL_INNER = re.compile(rf"[._\d]|{_DOT}")
+_LETTER = re.compile(r"[^\W\d_]")
+
+
+def _local_start(low: str, rev: str, end: int, strict: bool) -> int | None:
+    """Where the local part ending at end starts; strict (no "at" in the address): it must be
+    more than one plain word ("virtanen.matti", "teemu_aalto", "ville85"), not a number ("040
+    123 4567 gmail.com" is a phone and a domain) or a short code."""
+    m = _LOCAL_R.match(rev, len(low) - end)
+    if m is None:
+        return None
+    start = end - len(m.group())
+    while start < end and not low[start].isalnum():
+        start += 1  # "-matti@…": the address starts at its first letter or digit
+    if start == end or (start and low[start - 1] in "@."):
+        return None
+    if strict and (
+        end - start < 4
+        or _LOCAL_INNER.search(low, start, end) is None
+        or _LETTER.search(low, start, end) is None
+    ):
+        return None
+    return start
 
 
 def email_spans(text: str) -> Iterator[Span]:
-    for at in _AT.finditer(text):
-        left = at.start()
-        while left > 0 and at.start() - left < 64 and _LOCAL_CHAR.match(text, left - 1):
-            left -= 1
-        if left == at.start() or not text[left].isalnum():
+    low = lowered(text)
+    rev = ""
+    found: list[Span] = []
+    for m in _AT_DOMAIN.finditer(low):
+        rev = rev or low[::-1]
+        start = _local_start(low, rev, m.start(), strict=False)
+        if start is not None:
+            found.append((start, m.end()))
+    for m in _starts(_BARE_DOMAIN, low, _after_non_word(low, ".-@")):
+        if any(s <= m.start() < e for s, e in found):
+            continue  # the domain of an address found from its "at"
+        rev = rev or low[::-1]
+        sep = _SEP_R.match(rev, len(low) - m.start())
+        if sep is None:
             continue
-        domain = _DOMAIN.match(text, at.end())
-        if domain is None:
-            continue
-        d = domain.group()
-        tld = _TLD_END.search(d)
-        if tld is None:  # trailing label may be the TLD only if a dot-word came before it
-            continue
-        if at.group() != "@" and not tld.group(1).isascii():
-            continue
-        yield left, domain.end()
+        start = _local_start(low, rev, m.start() - len(sep.group()), strict=True)
+        if start is not None:
+            found.append((start, m.end()))
+    yield from found
 
 
 # --- car plates -----------------------------------------------------------------------------
@@ -292,7 +356,7 @@ _NUMBER = re.compile(
 
 
 def number_spans(text: str) -> Iterator[Span]:
-    if not any(c.isdigit() for c in text):
+    if _ANY_DIGIT.search(text) is None:
         return
     for m in _NUMBER.finditer(lowered(text)):
         if sum(c.isdigit() for c in m.group(1)) >= 4:
@@ -323,5 +387,7 @@ def iban_spans(text: str) -> Iterator[Span]:
         country, check, rest = m.group(1), m.group(2), m.group(3).replace(" ", "")
         if _iban_ok(country, check, rest):
             yield m.span()
-        elif rest.isdigit() and _IBAN_WORD.search(lowered(text[max(0, m.start() - 16) : m.start()])):
+        elif rest.isdigit() and _IBAN_WORD.search(
+            lowered(text[max(0, m.start() - 16) : m.start()])
+        ):
             yield m.span()
