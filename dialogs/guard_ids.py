@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
+from bisect import bisect_right
 from datetime import date
 from functools import lru_cache
 
@@ -225,18 +226,13 @@ def phone_spans(text: str) -> Iterator[Span]:
 _AT_WORDS = (
     r"at|ät|miukumauku|kissanhäntä|snabel-?a|snabel a|a-kirjain|at-merkki|ät-merkki|at-merkin"
 )
-_AT = (
-    r"(?:@+ ?| @+ ?|[(\[{<] ?(?:at|ät|a|miukumauku|kissanhäntä|snabel-?a|snabel a) ?[)\]}>] ?"
-    r"| [(\[{<] ?(?:at|ät|a|miukumauku|kissanhäntä|snabel-?a|snabel a) ?[)\]}>] ?"
-    rf"| (?:{_AT_WORDS}) )"
-)
 # a dot: tight, or spaced on both sides (". " alone ends a sentence), or spelled out
 _DOT = r"(?:\.| \. | ?[(\[{<] ?(?:dot|piste|punkt|p) ?[)\]}>] ?| (?:dot|piste|punkt) )"
 _LABEL = r"[^\W_][\w\-]{0,62}+"
 # mail domains people have (webmail, operators): an address may name them without a TLD
 _MAIL_DOMAINS = (
     "gmail|googlemail|hotmail|outlook|live|msn|yahoo|ymail|icloud|luukku|suomi24|elisanet|"
-    "elisa|kolumbus|saunalahti|welho|dnainternet|netti|pp\.inet|inet|telia|sonera|protonmail|"
+    r"elisa|kolumbus|saunalahti|welho|dnainternet|netti|pp\.inet|inet|telia|sonera|protonmail|"
     "proton|gmx|aol|yandex|kotiposti|jippii|surffi|mbnet|nic"
 )
 # public-sector mail domains: in an address with no "at" only with their TLD ("… hel.fi")
@@ -246,7 +242,24 @@ _PUBLIC_DOMAINS = (
 )
 _TLD = r"[a-z]{2,24}(?![\w\-])"
 _DOMAIN_AFTER = re.compile(rf"(?:{_LABEL}{_DOT}){{1,5}}{_TLD}|(?:{_MAIL_DOMAINS})(?![\w\-])")
-_AT_DOMAIN = re.compile(rf"{_AT}({_DOMAIN_AFTER.pattern})")
+# the three forms of "at", each its own scan that starts from a literal or a class (fast): the
+# at-sign, a bracketed word, a word between spaces; a space before the first two is theirs
+_AT_SCANS = (
+    re.compile(rf"@+ ?(?:{_DOMAIN_AFTER.pattern})"),
+    re.compile(
+        r"[(\[{<] ?(?:at|ät|a|miukumauku|kissanhäntä|snabel-?a|snabel a) ?[)\]}>] ?"
+        rf"(?:{_DOMAIN_AFTER.pattern})"
+    ),
+    re.compile(rf" (?:{_AT_WORDS}) (?:{_DOMAIN_AFTER.pattern})"),
+)
+# what each scan needs in the text at all (cheap substring tests, so a text without skips it)
+_AT_TRIGGERS = (
+    ("@",),
+    tuple("([{<"),
+    (" at ", " ät ", " at-", " ät-", " a-kirjain", " miukumauku", " kissanhäntä", " snabel"),
+)
+_MAIL_DOMAIN_WORDS = tuple(_MAIL_DOMAINS.replace("\\", "").split("|"))
+_PUBLIC_DOMAIN_WORDS = tuple(_PUBLIC_DOMAINS.split("|"))
 # no "at": a known domain, as a word of its own (the character before it is checked by hand)
 _BARE_DOMAIN = re.compile(
     rf"(?:{_MAIL_DOMAINS})(?:{_DOT}{_TLD}|(?![\w\-]))|(?:{_PUBLIC_DOMAINS}){_DOT}{_TLD}"
@@ -285,13 +298,21 @@ def email_spans(text: str) -> Iterator[Span]:
     low = lowered(text)
     rev = ""
     found: list[Span] = []
-    for m in _AT_DOMAIN.finditer(low):
-        rev = rev or low[::-1]
-        start = _local_start(low, rev, m.start(), strict=False)
-        if start is not None:
-            found.append((start, m.end()))
+    for scan, triggers in zip(_AT_SCANS, _AT_TRIGGERS, strict=True):
+        if any(t in low for t in triggers):
+            for m in scan.finditer(low):
+                rev = rev or low[::-1]
+                at = m.start() - (1 if m.start() and low[m.start() - 1] == " " else 0)
+                start = _local_start(low, rev, at, strict=False)
+                if start is not None:
+                    found.append((start, m.end()))
+    found.sort()
+    if not any(d in low for d in _MAIL_DOMAIN_WORDS + _PUBLIC_DOMAIN_WORDS):
+        yield from found
+        return
     for m in _starts(_BARE_DOMAIN, low, _after_non_word(low, ".-@")):
-        if any(s <= m.start() < e for s, e in found):
+        i = bisect_right(found, (m.start(), len(low))) - 1
+        if i >= 0 and found[i][1] > m.start():
             continue  # the domain of an address found from its "at"
         rev = rev or low[::-1]
         sep = _SEP_R.match(rev, len(low) - m.start())
@@ -307,8 +328,13 @@ def email_spans(text: str) -> Iterator[Span]:
 # a plate has letters next to digits (with "-" or a space between, or none): no pair, no plate
 _LETTER_DIGIT = re.compile(r"[^\W\d_][\- ]?\d")
 # on the lowered text; not after a word character or "-" (checked by _after_non_word)
-_PLATE = re.compile(r"([a-zåäö]{2,3})-(\d{1,3})(?![\w\-])")
-_PLATE_GLUED = re.compile(r"([A-ZÅÄÖ]{3})(\d{3})(?![\w\-])")  # as written: capitals only
+# each scan starts at the "-" or the first digit (the engine skips to those fast), the letters
+# before it checked by look-behinds; group 1 is the letters
+_PLATE = re.compile(
+    r"-(?:(?<=(?<![\w\-])([a-zåäö]{3})-)|(?<=(?<![\w\-])([a-zåäö]{2})-))\d{1,3}(?![\w\-])"
+)
+_PLATE_GLUED = re.compile(r"\d(?<=(?<![\w\-])([A-ZÅÄÖ]{3})\d)\d\d(?![\w\-])")  # capitals only
+_PLATE_WORDS = ("rek", "registrerings", "reg", "plate", "auto", "bil")
 _PLATE_WORD = re.compile(
     r"(?:rekisteri\w*|rek\.? ?(?:nro|no|numero)|rekkari\w*|registrerings\w*|reg\.? ?nr|"
     r"licen[cs]e plate|plate|auto\w*|bil\w*) ?:? ?([a-zåäö]{2,3}) ?(\d{1,3})(?![\w\-])"
@@ -329,12 +355,16 @@ def plate_spans(text: str) -> Iterator[Span]:
     if _LETTER_DIGIT.search(text) is None:
         return
     low = lowered(text)
-    for m in _starts(_PLATE, low, _after_non_word(low, "-")):
-        if m.group(1) not in _NOT_PLATES:
-            yield m.span()
-    for m in _starts(_PLATE_GLUED, text, _after_non_word(text, "-")):
+    if "-" in low:
+        for m in _PLATE.finditer(low):
+            letters = m.group(1) or m.group(2)
+            if letters not in _NOT_PLATES:
+                yield m.start() - len(letters), m.end()
+    for m in _PLATE_GLUED.finditer(text):
         if m.group(1).casefold() not in _NOT_PLATES:
-            yield m.span()
+            yield m.start() - 3, m.end()
+    if not any(w in low for w in _PLATE_WORDS):
+        return
     for m in _starts(_PLATE_WORD, low, _after_non_word(low)):
         if m.group(1) not in _NOT_PLATES:
             yield m.start(1), m.end()
@@ -355,17 +385,29 @@ _NUMBER = re.compile(
 )
 
 
+# every number has one of these in it (cheap substring tests before the scan)
+_NUMBER_TRIGGERS = (
+    "asia", "tapaus", "hakemus", "päätös", "potilas", "etuus", "vakuutus", "lasku", "viite",
+    "kela", "kund", "klient", "ärende", "diarie", "fpa", "försäkrings", "referens", "customer",
+    "client", "case", "patient", "reference", "dnr", "dno", "diaari",
+)
+
+
 def number_spans(text: str) -> Iterator[Span]:
     if _ANY_DIGIT.search(text) is None:
         return
-    for m in _NUMBER.finditer(lowered(text)):
+    low = lowered(text)
+    if not any(t in low for t in _NUMBER_TRIGGERS):
+        return
+    for m in _NUMBER.finditer(low):
         if sum(c.isdigit() for c in m.group(1)) >= 4:
             yield m.span()
 
 
 # --- IBAN -----------------------------------------------------------------------------------
-# not after a word character (_after_non_word)
-_IBAN = re.compile(r"([A-Za-z]{2})(\d{2})((?: ?[A-Za-z0-9]){11,30})(?!\w)")
+# starts at the check digits (the engine skips to digits fast), the country letters checked by
+# a look-behind, not after a word character
+_IBAN = re.compile(r"(\d)(?<=(?<!\w)([A-Za-z]{2})\d)(\d)((?: ?[A-Za-z0-9]){11,30})(?!\w)")
 _IBAN_WORD = re.compile(r"(?:iban|tili\w*|konto\w*|account)\W{0,4}$")
 
 
@@ -383,11 +425,10 @@ def _iban_ok(country: str, check: str, rest: str) -> bool:
 
 
 def iban_spans(text: str) -> Iterator[Span]:
-    for m in _starts(_IBAN, text, _after_non_word(text)):
-        country, check, rest = m.group(1), m.group(2), m.group(3).replace(" ", "")
+    for m in _IBAN.finditer(text):
+        start = m.start() - 2
+        country, check, rest = m.group(2), m.group(1) + m.group(3), m.group(4).replace(" ", "")
         if _iban_ok(country, check, rest):
-            yield m.span()
-        elif rest.isdigit() and _IBAN_WORD.search(
-            lowered(text[max(0, m.start() - 16) : m.start()])
-        ):
-            yield m.span()
+            yield start, m.end()
+        elif rest.isdigit() and _IBAN_WORD.search(lowered(text[max(0, start - 16) : start])):
+            yield start, m.end()
