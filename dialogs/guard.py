@@ -159,7 +159,7 @@ def _scan(text: str, places: Iterable[str]) -> list[Hit]:
         strong += [(m.start() - 8, m.end()) for m in _UUID.finditer(text)]
     taken = _merged(strong)
     for finding, spans in (
-        (Finding.PHONE, phone_spans(text)),
+        (Finding.PHONE, phone_spans(text, lambda at: _overlaps((at, at + 1), taken))),
         (Finding.PLATE, plate_spans(text)),
         (Finding.ADDRESS, address_spans(text, places)),
         (Finding.NAME, name_spans(text, places)),

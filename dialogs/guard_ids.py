@@ -106,8 +106,9 @@ def hetu_spans(text: str) -> Iterator[Span]:
 _GROUP = re.compile(r"\+?\d+")
 # the separator between two digit groups, and the next group
 _STEP = re.compile(r"( ?[-./]? ?| ?\(? ?| ?\) ?)(\+?\d+)")
-# where a number can start without a keyword: "+" and a digit, or a digit run starting with 0
-_START = re.compile(r"\+\d|0")
+# where a number can start without a keyword: "+" and a digit, or a digit run starting with 0,
+# not after a letter or a digit (the scan starts from the literal; the look-behinds check)
+_START = re.compile(r"\+(?=\d)(?<![^\W_]\+)|0(?<![^\W_]0)(?<!\+0)")
 # on the lowered text; not after a letter (checked by hand: a leading look-behind is slow)
 _PHONE_WORD = re.compile(
     r"(?:puh|puhelin\w*|gsm|tel|telefon\w*|mob\w*|phone|soita\w*|ring\w*)[^\w\n]{0,3}"
@@ -145,75 +146,68 @@ def _joins(gap: str, left: str, right: str) -> bool:
     return True
 
 
-def _phone_at(text: str, first: re.Match[str], keyword: bool) -> Span | None:
-    """The number starting with the digit group first, if it is one: groups joined by
-    separators while the digits can still be a number (at most 15 digits, so bounded)."""
-    s = first.start()
-    if s and text[s - 1].isalnum():  # "88b0-7227…" is no number
-        return None
-    opener = s > 0 and text[s - 1] == "("
-    begin = s - 1 if opener else s
-    group = first.group()
-    plus = group.startswith("+")
-    digits = group.lstrip("+")
-    if not plus and not keyword and len(digits) < 2 and not opener:
-        return None  # a national number starts "0X…": a lone digit is a list, a count
-    best = -1
-    end = first.end()
-    while True:
-        if _phone_ok(digits, plus, keyword):
-            best = end
-        if len(digits) > 15:
-            break
-        step = _STEP.match(text, end)
-        if step is None or not step.group(1) or step.group(2).startswith("+"):
-            break
-        if not _joins(step.group(1), group, step.group(2)):
-            break
-        group = step.group(2)
-        digits += group
-        end = step.end()
-    if best < 0 or text[best : best + 1].isalpha():
-        return None  # none, or glued to letters: an identifier of some other kind
-    if _DATE_SHAPE.fullmatch(text, s, best):
-        return None
-    return begin, best
-
-
-def phone_spans(text: str) -> Iterator[Span]:
+def phone_spans(text: str, taken: Callable[[int], bool] | None = None) -> Iterator[Span]:
     """Finnish and international numbers with spaces, dashes, dots, slashes or parentheses.
 
     A number starts with "+", with 0, or right after a phone keyword ("puh. 123 4567"); only
-    those places are tried, each bounded (no pass over every digit group of the text)."""
-    starts: dict[int, bool] = {}  # position -> found from a keyword
+    those places are tried, each bounded: from there digit groups are joined by separators
+    while the digits can still be a number (at most 15 digits), and the longest prefix that is
+    one is the number. taken: positions already in a stronger finding (an identity code): a
+    number starting there would be dropped anyway, so it is not tried."""
+    if _ANY_DIGIT.search(text) is None:
+        return
     low = lowered(text)
     keyword_ends: set[int] = set()
+    starts = [m.start() for m in _START.finditer(text)]
     for m in _starts(_PHONE_WORD, low, _after_non_word(low)):
         keyword_ends.add(m.end())
-        at = m.end() + (1 if low[m.end() : m.end() + 1] == "(" else 0)
-        if low[at : at + 1].isdigit() or low[at : at + 2][:1] == "+":
-            starts[at] = True
-    for m in _START.finditer(text):
-        at = m.start()
-        if m.group() == "0" and at and (text[at - 1].isdigit() or text[at - 1] == "+"):
-            continue  # inside a digit run, or the "+0…" group found from its "+"
-        starts.setdefault(at, False)
+        at = m.end() + (1 if low.startswith("(", m.end()) else 0)
+        if at < len(low) and (low[at].isdigit() or low[at] == "+"):
+            starts.append(at)
+    if keyword_ends:
+        starts = sorted(set(starts))
     done = 0
-    for at in sorted(starts):
-        if at < done:
-            continue  # inside the number found before
-        begin = at - 1 if at and text[at - 1] == "(" else at
+    for at in starts:
+        if at < done or (taken is not None and taken(at)):
+            continue  # inside the number found before, or in an identity code
+        opener = at > 0 and text[at - 1] == "("
+        begin = at - 1 if opener else at
         keyword = begin in keyword_ends
-        chain = _CHAIN.match(text, at)
-        if chain is None or len(_NON_DIGIT.sub("", chain.group())) < (6 if keyword else 8):
-            continue
         first = _GROUP.match(text, at)
-        if first is None:
-            continue
-        span = _phone_at(text, first, keyword)
-        if span is not None:
-            yield span
-            done = span[1]
+        if first is None or (at and text[at - 1].isalnum()):
+            continue  # "88b0-7227…" is no number
+        group = first.group()
+        plus = group[0] == "+"
+        digits = group[1:] if plus else group
+        if not plus and not keyword and len(digits) < 2 and not opener:
+            continue  # a national number starts "0X…": a lone digit is a list, a count
+        need = 6 if keyword else 8
+        if len(digits) < need:  # a quick look at how far the groups could join
+            chain = _CHAIN.match(text, at)
+            if chain is None or len(_NON_DIGIT.sub("", chain.group())) < need:
+                continue
+        best = -1
+        end = first.end()
+        while True:
+            if _phone_ok(digits, plus, keyword):
+                best = end
+            if len(digits) > 15:
+                break
+            step = _STEP.match(text, end)
+            if step is None or not step.group(1):
+                break
+            gap, right = step.group(1), step.group(2)
+            if right[0] == "+" or not _joins(gap, group, right):
+                break
+            group = right
+            digits += right
+            end = step.end()
+        if best < 0 or text[best : best + 1].isalpha():
+            continue  # none, or glued to letters: an identifier of some other kind
+        if best != first.end() and _DATE_SHAPE.fullmatch(text, at, best):
+            continue  # one group alone is never a date
+        yield begin, best
+        done = best
 
 
 # --- e-mail, with the usual obfuscations ----------------------------------------------------

@@ -130,10 +130,11 @@ class _Tok:
         initial: bool,
         gap: str,
         unknown_word: bool,
+        low: str,
     ) -> None:
         self.start, self.end, self.text, self.flags = start, end, text, flags
         self.common, self.cap, self.initial, self.gap = common, cap, initial, gap
-        self.low = text.casefold()
+        self.low = low
         self.name = bool(flags & (FIRST | LAST))
         self.place = bool(flags & PLACE)
         # a listed name in a form that is neither an ordinary word nor a place
@@ -191,10 +192,10 @@ _NOT_NEN = re.compile(r"(?:lli|mai|mäi|mi|ii|kohtai|tai|täi)(?:nen|s\w*)$")
 
 
 @lru_cache(maxsize=1 << 16)
-def _word(word: str) -> tuple[int, bool, int, bool]:
-    """(flags, common, keep, unknown word) of a word as written; keep: 0 it takes part in no
-    rule (an ordinary lowercase word), 1 only right after a title or kinship word (a short
-    unlisted capitalised word: "rouva Aa"), 2 it can take part in any rule."""
+def _word(word: str) -> tuple[int, bool, int, bool, str, bool]:
+    """(flags, common, keep, unknown word, lower case, title or kinship word) of a word as
+    written; keep: 0 it takes part in no rule (an ordinary lowercase word), 1 only right after a
+    title or kinship word (a short unlisted capitalised word: "rouva Aa"), 2 in any rule."""
     low = word.casefold()
     flags, common = _lookup(low)
     if low in _NOT_NAMES:
@@ -205,7 +206,7 @@ def _word(word: str) -> tuple[int, bool, int, bool]:
         keep = 2
     else:
         keep = 1 if word[0].isupper() else 0
-    return flags, common, keep, _unknown_word(word, low)
+    return flags, common, keep, _unknown_word(word, low), low, low in _TITLES or low in _KIN
 
 
 def _tokens(text: str, places: frozenset[str]) -> list[_Tok]:
@@ -213,27 +214,27 @@ def _tokens(text: str, places: frozenset[str]) -> list[_Tok]:
     out: list[_Tok] = []
     previous_end = 0
     after_title = False
+    word_info = _word
     for m in _TOKEN.finditer(text):
         word = m.group()
-        flags, common, keep, unknown = _word(word)
+        flags, common, keep, unknown, low, title = word_info(word)
         if keep < 2 and not (keep and after_title):
             continue  # only its position matters (the next word's gap shows it)
-        if extra and any(r in extra for r in readings(word.casefold())):
+        if extra and any(r in extra for r in readings(low)):
             flags |= PLACE
-        start = m.start()
+        start, end = m.span()
         gap = text[previous_end:start]
-        before = gap.rstrip(" ")  # the character before the word, spaces skipped
+        before = gap.rstrip(" ") if gap != " " else ""  # the character before, spaces skipped
         if before:
             c = before[-1]
             initial = not (c.isalpha() or c == ",")  # after . ➢ → ( / 2)
         else:
             initial = not out  # the text's first word (else the previous word is just before)
         out.append(
-            _Tok(start, m.end(), word, flags, common, word[0].isupper(), initial, gap, unknown)
+            _Tok(start, end, word, flags, common, word[0].isupper(), initial, gap, unknown, low)
         )
-        previous_end = m.end()
-        low = out[-1].low.rstrip(".")
-        after_title = low in _TITLES or low in _KIN
+        previous_end = end
+        after_title = title
     return out
 
 
@@ -294,22 +295,34 @@ def _context(tok: _Tok, previous: _Tok | None, following: _Tok | None) -> bool:
     return False
 
 
-_INITIALS = re.compile(r"(?<![\w.])(?:[A-ZÅÄÖ](?:-[A-ZÅÄÖ])?\. ?){1,3}(?=[A-ZÅÄÖ][^\W\d_]{2,})")
+# from a capital (the engine skips to those fast), not after a word character or a dot
+_INITIALS = re.compile(
+    r"[A-ZÅÄÖ](?<![\w.][A-ZÅÄÖ])(?:-[A-ZÅÄÖ])?\. ?(?:[A-ZÅÄÖ](?:-[A-ZÅÄÖ])?\. ?){0,2}"
+    r"(?=[A-ZÅÄÖ][^\W\d_]{2,})"
+)
 
 
 def name_spans(text: str, places: Iterable[str] = ()) -> Iterator[tuple[int, int]]:
     allowed = frozenset(places)
     toks = _tokens(text, allowed)
-    by_start = {tok.start: i for i, tok in enumerate(toks)}
+    last = len(toks) - 1
     for i, tok in enumerate(toks):
         previous = toks[i - 1] if i else None
-        following = toks[i + 1] if i + 1 < len(toks) else None
+        if not tok.flags and not tok.unknown_cap:
+            # no listed name, no unknown capitalised word: only a title makes it a name
+            if previous is not None and previous.low in _TITLES and _context(tok, previous, None):
+                yield tok.start, tok.end
+            continue
+        following = toks[i + 1] if i < last else None
         if previous is not None and _pair(previous, tok):
             yield previous.start, tok.end
         elif _alone(tok) or _context(tok, previous, following):
             yield tok.start, tok.end
         elif _unlisted(tok):
             yield tok.start, tok.end
+    if "." not in text:  # initials end in a dot
+        return
+    by_start = {tok.start: i for i, tok in enumerate(toks)}
     for m in _INITIALS.finditer(text):
         at = by_start.get(m.end())
         if at is None:
