@@ -113,6 +113,9 @@ SHAPE_UNITS = {
     "phone_like": "0401234567 ",
     "one_token": "x",
     "one_digit_run": "1",
+    "caps_token": "X",
+    "camel_token": "aB",
+    "tabs_crlf": "a\t\r\n",
     "name_pairs": "Matti Virtanen ",
     "names_inflected": "Virtaselle Korhoselta Laineen kanssa ",
     "caps_unknown": "Qwerty Asdfgh Zxcvbn ",
@@ -163,7 +166,9 @@ def worst_case(rows: list[dict[str, Any]], length: int, repeat: int) -> dict[str
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--show", choices=["dev", "heldout", "heldout2", "all"], help="print the misses")
+    parser.add_argument(
+        "--show", choices=["dev", "heldout", "heldout2", "all"], help="print the misses"
+    )
     args = parser.parse_args()
     rows = json.loads(CORPUS.read_text(encoding="utf-8"))
     started = time.perf_counter()

@@ -15,7 +15,11 @@ E = ["email"]
 
 EMAIL_C: list[tuple[str, list[str], str | None]] = [
     # an at-sign, with spaces, doubled, non-ASCII local parts
-    ("Nuori pyysi lähettämään ajan osoitteeseen jere.kivelä @ gmail.com, puhelin on rikki.", E, None),
+    (
+        "Nuori pyysi lähettämään ajan osoitteeseen jere.kivelä @ gmail.com, puhelin on rikki.",
+        E,
+        None,
+    ),
     ("Äidin sähköposti on hanna.pöllänen@@luukku.com, kirjoitettu näin lomakkeeseen.", E, None),
     ("Yhteydenotot: tuomas_k94 @hotmail.fi (vastaa iltaisin).", E, None),
     ("Asukas antoi osoitteen SEPPO.HÄRKÖNEN@ELISANET.FI kirjeiden sijaan.", E, None),
@@ -52,7 +56,11 @@ EMAIL_C: list[tuple[str, list[str], str | None]] = [
     ("Sähköposti on muotoa jarno.kettula gmail piste com, ilman at-merkkiä.", E, None),
     ("Hän sanoi osoitteensa olevan eveliina.tuomi hotmail.com.", E, None),
     ("Osoite: minna piste rautio piste outlook piste com", E, None),
-    ("Tavoittaa parhaiten osoitteesta hannele.viitala gmail.com (kirjoitettu ilman miukumaukua).", E, None),
+    (
+        "Tavoittaa parhaiten osoitteesta hannele.viitala gmail.com (kirjoitettu ilman miukumaukua).",
+        E,
+        None,
+    ),
     ("Hennes adress är linnea.grönroos hotmail punkt com.", E, None),
     ("Muistiin kirjattu: teemu_aalto luukku.com", E, None),
     ("Sähköpostiksi hän antoi merja.kinnunen yahoo.com, ei tiedä muuta.", E, None),
@@ -84,7 +92,11 @@ CLEAN_C: list[tuple[str, list[str], str | None]] = [
     ("Tähän piste ja seuraavaksi ehdotukset.", [], None),
     ("Lähtöpiste on palvelutarpeen arviointi, ja se viipyy.", [], None),
     ("Moni ikäihminen ei osaa kirjoittaa @-merkkiä puhelimella.", [], None),
-    ("Asiointi vaatii sähköpostin, esim. gmail tai hotmail, eikä kaikilla ole sellaista.", [], None),
+    (
+        "Asiointi vaatii sähköpostin, esim. gmail tai hotmail, eikä kaikilla ole sellaista.",
+        [],
+        None,
+    ),
     ("Ohjeita on sivuilla thl.fi ja stm.fi, mutta ne eivät tavoita asiakkaita.", [], None),
     ("Verkkopalvelut (vero.fi, kela.fi, te-palvelut.fi) ovat vaikeita ilman tukea.", [], None),
     ("Nuoret hakevat apua chatista osoitteessa mielenterveystalo.fi.", [], None),

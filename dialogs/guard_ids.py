@@ -109,10 +109,10 @@ _STEP = re.compile(r"( ?[-./]? ?| ?\(? ?| ?\) ?)(\+?\d+)")
 # where a number can start without a keyword: "+" and a digit, or a digit run starting with 0,
 # not after a letter or a digit (the scan starts from the literal; the look-behinds check)
 _START = re.compile(r"\+(?=\d)(?<![^\W_]\+)|0(?<![^\W_]0)(?<!\+0)")
-# on the lowered text; not after a letter (checked by hand: a leading look-behind is slow)
+# on the lowered text
 _PHONE_WORD = re.compile(
-    r"(?:puh|puhelin\w*|gsm|tel|telefon\w*|mob\w*|phone|soita\w*|ring\w*)[^\w\n]{0,3}"
-    r"|p[.:][^\w\n]{0,2}"
+    r"\b(?:(?:puh|puhelin\w*|gsm|tel|telefon\w*|mob\w*|phone|soita\w*|ring\w*)[^\w\n]{0,3}"
+    r"|p[.:][^\w\n]{0,2})"
 )
 _DATE_SHAPE = re.compile(r"\d{1,2}[.\-/]\d{1,2}[.\-/](?:\d{2}|\d{4})")
 # A quick filter before the exact walk (_phone_at): the digit groups a number could join from a
@@ -121,7 +121,11 @@ _DATE_SHAPE = re.compile(r"\d{1,2}[.\-/]\d{1,2}[.\-/](?:\d{2}|\d{4})")
 _CHAIN = re.compile(
     r"\+?\d++(?:(?:(?<=\d{3}) ?\. ?(?=\d{3})|(?<=\d{2}) ?/ ?(?=\d{3})| ?-? ?| ?\(? ?| ?\) ?)\d++){0,7}+"
 )
-_NON_DIGIT = re.compile(r"\D+")
+
+
+def _digit_count(chain: str) -> int:
+    """The digits in a chain (only digits and the separators' characters are in one)."""
+    return len(chain) - sum(chain.count(c) for c in " -./()+")
 
 
 def _phone_ok(digits: str, plus: bool, keyword: bool) -> bool:
@@ -159,7 +163,7 @@ def phone_spans(text: str, taken: Callable[[int], bool] | None = None) -> Iterat
     low = lowered(text)
     keyword_ends: set[int] = set()
     starts = [m.start() for m in _START.finditer(text)]
-    for m in _starts(_PHONE_WORD, low, _after_non_word(low)):
+    for m in _PHONE_WORD.finditer(low):
         keyword_ends.add(m.end())
         at = m.end() + (1 if low.startswith("(", m.end()) else 0)
         if at < len(low) and (low[at].isdigit() or low[at] == "+"):
@@ -184,7 +188,7 @@ def phone_spans(text: str, taken: Callable[[int], bool] | None = None) -> Iterat
         need = 6 if keyword else 8
         if len(digits) < need:  # a quick look at how far the groups could join
             chain = _CHAIN.match(text, at)
-            if chain is None or len(_NON_DIGIT.sub("", chain.group())) < need:
+            if chain is None or _digit_count(chain.group()) < need:
                 continue
         best = -1
         end = first.end()
@@ -239,7 +243,7 @@ _DOMAIN_AFTER = re.compile(rf"(?:{_LABEL}{_DOT}){{1,5}}{_TLD}|(?:{_MAIL_DOMAINS}
 # the three forms of "at", each its own scan that starts from a literal or a class (fast): the
 # at-sign, a bracketed word, a word between spaces; a space before the first two is theirs
 _AT_SCANS = (
-    re.compile(rf"@+ ?(?:{_DOMAIN_AFTER.pattern})"),
+    re.compile(rf"@(?<!@@)@*+ ?(?:{_DOMAIN_AFTER.pattern})"),  # from the first "@" of a run
     re.compile(
         r"[(\[{<] ?(?:at|ät|a|miukumauku|kissanhäntä|snabel-?a|snabel a) ?[)\]}>] ?"
         rf"(?:{_DOMAIN_AFTER.pattern})"
@@ -330,7 +334,7 @@ _PLATE = re.compile(
 _PLATE_GLUED = re.compile(r"\d(?<=(?<![\w\-])([A-ZÅÄÖ]{3})\d)\d\d(?![\w\-])")  # capitals only
 _PLATE_WORDS = ("rek", "registrerings", "reg", "plate", "auto", "bil")
 _PLATE_WORD = re.compile(
-    r"(?:rekisteri\w*|rek\.? ?(?:nro|no|numero)|rekkari\w*|registrerings\w*|reg\.? ?nr|"
+    r"\b(?:rekisteri\w*|rek\.? ?(?:nro|no|numero)|rekkari\w*|registrerings\w*|reg\.? ?nr|"
     r"licen[cs]e plate|plate|auto\w*|bil\w*) ?:? ?([a-zåäö]{2,3}) ?(\d{1,3})(?![\w\-])"
 )
 _NOT_PLATES = frozenset(
@@ -359,7 +363,7 @@ def plate_spans(text: str) -> Iterator[Span]:
             yield m.start() - 3, m.end()
     if not any(w in low for w in _PLATE_WORDS):
         return
-    for m in _starts(_PLATE_WORD, low, _after_non_word(low)):
+    for m in _PLATE_WORD.finditer(low):
         if m.group(1) not in _NOT_PLATES:
             yield m.start(1), m.end()
 
@@ -373,8 +377,8 @@ _NUMBER_PREFIX = (
     r"patient|reference)[\-: ]?"
 )
 _NUMBER = re.compile(
-    rf"(?:{_NUMBER_PREFIX}(?:(?:numero|nro|tunnus|nummer|number)\w*+|nr\b|(?<![^\W\d_])(?:no|id)\b)"
-    r"|(?<!\w)d(?:nro|no|nr|iaarinro|iaarinumero)\w*+)"
+    rf"(?:{_NUMBER_PREFIX}(?:(?:numero|nro|tunnus|nummer|number)\w{{0,30}}+|nr\b|(?<![^\W\d_])(?:no|id)\b)"
+    r"|(?<!\w)d(?:nro|no|nr|iaarinro|iaarinumero)\w{0,30}+)"
     r"[:#=\s]*(?:(?:on|oli|är|is|was|nro|no)\s+)?([a-z]{0,4}-?\d[\d\-/ ]{2,20}\d)"
 )
 
