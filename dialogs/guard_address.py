@@ -126,14 +126,14 @@ def address_spans(text: str, places: Iterable[str] = ()) -> Iterator[tuple[int, 
             yield m.span()
     offices = _offices()
     pos = 0
-    while (m := _POSTCODE.search(text, pos)) is not None:
-        s = m.start()
+    while (code := _POSTCODE.search(text, pos)) is not None:
+        s = code.start()
         pos = s + 1
         if text.startswith("FI-", s - 3) and s >= 3 and (s == 3 or not _word_char(text[s - 4])):
             s -= 3
         elif s and _word_char(text[s - 1]):
             continue  # inside a longer number or word
-        pos = m.end()
-        town = m.group(2).casefold()
+        pos = code.end()
+        town = code.group(2).casefold()
         if town in offices or town.split()[0] in offices or town.split("-")[0] in offices:
-            yield s, m.end()
+            yield s, code.end()

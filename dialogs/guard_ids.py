@@ -9,8 +9,8 @@ its spelled-out "at" outwards, with bounded look-arounds.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
 from bisect import bisect_right
+from collections.abc import Callable, Iterator
 from datetime import date
 from functools import lru_cache
 
@@ -119,7 +119,8 @@ _DATE_SHAPE = re.compile(r"\d{1,2}[.\-/]\d{1,2}[.\-/](?:\d{2}|\d{4})")
 # start, by looser rules than _joins (dots between groups of 3+ digits, slashes before 3+), at
 # most 8 groups (8 groups have 8 digits). Fewer than 6 (8) digits there: no number starts here.
 _CHAIN = re.compile(
-    r"\+?\d++(?:(?:(?<=\d{3}) ?\. ?(?=\d{3})|(?<=\d{2}) ?/ ?(?=\d{3})| ?-? ?| ?\(? ?| ?\) ?)\d++){0,7}+"
+    r"\+?\d++(?:(?:(?<=\d{3}) ?\. ?(?=\d{3})|(?<=\d{2}) ?/ ?(?=\d{3})"
+    r"| ?-? ?| ?\(? ?| ?\) ?)\d++){0,7}+"
 )
 
 
@@ -385,9 +386,31 @@ _NUMBER = re.compile(
 
 # every number has one of these in it (cheap substring tests before the scan)
 _NUMBER_TRIGGERS = (
-    "asia", "tapaus", "hakemus", "päätös", "potilas", "etuus", "vakuutus", "lasku", "viite",
-    "kela", "kund", "klient", "ärende", "diarie", "fpa", "försäkrings", "referens", "customer",
-    "client", "case", "patient", "reference", "dnr", "dno", "diaari",
+    "asia",
+    "tapaus",
+    "hakemus",
+    "päätös",
+    "potilas",
+    "etuus",
+    "vakuutus",
+    "lasku",
+    "viite",
+    "kela",
+    "kund",
+    "klient",
+    "ärende",
+    "diarie",
+    "fpa",
+    "försäkrings",
+    "referens",
+    "customer",
+    "client",
+    "case",
+    "patient",
+    "reference",
+    "dnr",
+    "dno",
+    "diaari",
 )
 
 

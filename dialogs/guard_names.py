@@ -104,19 +104,19 @@ class _Tok:
     """One word of the text that can take part in a rule; its fields are computed once."""
 
     __slots__ = (
-        "start",
-        "end",
-        "text",
-        "flags",
-        "common",
         "cap",
-        "initial",
+        "common",
+        "distinct",
+        "end",
+        "flags",
         "gap",
+        "initial",
+        "low",
         "name",
         "place",
-        "distinct",
+        "start",
+        "text",
         "unknown_cap",
-        "low",
     )
 
     def __init__(
