@@ -6,7 +6,10 @@ Prints the figures of each split (dev: used while tuning; heldout and heldout2: 
 while tuning; heldout2 is e-mail as a class, see bench/guard_texts_c.py),
 then one JSON line (the contract): texts, recall (overall = identifier texts blocked at all; per
 kind = the kind named among the blocks), false_alarm_rate (clean texts blocked), notice figures,
-p99_us (per text, after warm-up) and the time on 100 000 characters.
+p99_us (per text, after warm-up), the time on 100 000 characters, and the worst case: CPU time
+(best of N) of check() on adversarial shapes (SHAPE_UNITS, and the corpus joined) at the longest
+guarded free text (FIELD_MAX) and at 100 000 characters, each printed; worst_field_ms and
+worst_100k_ms are their maxima.
 
 Each text is checked with its county's place names as the allow-context when the corpus row names
 a county, as the report dialog does.
