@@ -60,8 +60,9 @@ _CENTURY.update({c: 2000 for c in "ABCDEF"})
 _HETU_STRICT = re.compile(r"(\d{2})(\d{2})(\d{2})([-+A-FU-Y])(\d{3})([0-9A-Y])", re.IGNORECASE)
 # as written: spaces inside, the sign missing or spaced, glued to words, any case
 _HETU_LOOSE = re.compile(
-    r"(\d{2}) ?(\d{2}) ?(\d{2}) ?([-+A-FU-Ya-fu-y]|(?= )) ?(\d{3}) ?([0-9A-Ya-y])(?![0-9])"
-)  # not after a digit: _after_non_digit
+    r"(0[1-9]|[12]\d|3[01]) ?(0[1-9]|1[0-2]) ?(\d{2}) ?([-+A-FU-Ya-fu-y]|(?= )) ?(\d{3}) ?"
+    r"([0-9A-Ya-y])(?![0-9])"
+)  # not after a digit: _after_non_digit; day and month in range here, the date in _date_ok
 
 
 def _check_char(dd: str, mm: str, yy: str, serial: str) -> str:
