@@ -2,10 +2,14 @@
 
     make bench-guard                     # or: .venv/bin/python -m bench.guard [--show dev]
 
-Prints the figures of each split (dev: used while tuning; heldout: not looked at while tuning),
+Prints the figures of each split (dev: used while tuning; heldout and heldout2: not looked at
+while tuning; heldout2 is e-mail as a class, see bench/guard_texts_c.py),
 then one JSON line (the contract): texts, recall (overall = identifier texts blocked at all; per
 kind = the kind named among the blocks), false_alarm_rate (clean texts blocked), notice figures,
-p99_us (per text, after warm-up) and the time on 100 000 characters.
+p99_us (per text, after warm-up), the time on 100 000 characters, and the worst case: CPU time
+(best of N) of check() on adversarial shapes (SHAPE_UNITS, and the corpus joined) at the longest
+guarded free text (FIELD_MAX) and at 100 000 characters, each printed; worst_field_ms and
+worst_100k_ms are their maxima.
 
 Each text is checked with its county's place names as the allow-context when the corpus row names
 a county, as the report dialog does.
@@ -22,7 +26,12 @@ from pathlib import Path
 from typing import Any
 
 from bot.check_text import county_places
+from dialogs.fields import DESCRIPTION_MAX, LONG_TEXT_MAX
 from dialogs.guard import check
+from dialogs.processing import MAX_NOTE
+
+# the longest free text the bot guards: a report's description, an expert's note
+FIELD_MAX = max(DESCRIPTION_MAX, LONG_TEXT_MAX, MAX_NOTE)
 
 CORPUS = Path(__file__).parent / "data" / "guard_corpus.json"
 
@@ -98,16 +107,78 @@ def timing(rows: list[dict[str, Any]]) -> dict[str, float]:
     return out
 
 
+# Adversarial shapes for the worst-case timing: each unit is repeated up to the length measured.
+SHAPE_UNITS = {
+    "digits_spaced": "1 2 3 4 5 6 7 8 9 ",
+    "caps_short": "Aa ",
+    "at_signs": "a@b ",
+    "street_number": "Hämeenkatu 3 ",
+    "phone_like": "0401234567 ",
+    "one_token": "x",
+    "one_digit_run": "1",
+    "caps_token": "X",
+    "camel_token": "aB",
+    "tabs_crlf": "a\t\r\n",
+    "name_pairs": "Matti Virtanen ",
+    "names_inflected": "Virtaselle Korhoselta Laineen kanssa ",
+    "caps_unknown": "Qwerty Asdfgh Zxcvbn ",
+    "nen_words": "Vesalaiselle Hurskaisesta ",
+    "newlines": "\n",
+    "word_lines": "Lahti\n",
+    "punctuation": ".,;:!?()[]-/ ",
+    "dots": ".",
+    "hyphen_token": "Aa-",
+    "at_words": "a at b piste c ",
+    "spelled_dots": "piste (at) [dot] ",
+    "email_dense": "matti.virtanen@example.com ",
+    "local_no_at": "matti.virtanen.example.",
+    "swedish": "Storgatan 5 Vasavägen 12 B 3 fru Lindqvist ",
+    "postcodes": "00100 Helsinki ",
+    "hetu_like": "010203-123A ",
+    "dates_times": "12.12.2012 klo 09.00-10.00 ",
+    "plates": "ABC-123 AB-1 ",
+    "iban_like": "FI21 1234 5600 0007 85 ",
+    "numbers_kw": "asiakasnumero 123456 ",
+    "grievance": "asiakkaani ",
+    "initials": "A. B. ",
+    "mixed_unicode": "Ｍａｔｔｉ\u200b ０４０ 123\u00a04567 – ",
+}
+
+
+def shapes(rows: list[dict[str, Any]], length: int) -> dict[str, str]:
+    """Every adversarial shape, and the corpus's clean and identifier texts joined, at length."""
+    clean = "\n".join(r["text"] for r in rows if not r["kinds"])
+    idents = "\n".join(r["text"] for r in rows if r["kinds"])
+    out = {"corpus_clean": clean, "corpus_identifiers": idents}
+    out.update(SHAPE_UNITS)
+    return {k: (v * (length // len(v) + 1))[:length] for k, v in out.items()}
+
+
+def worst_case(rows: list[dict[str, Any]], length: int, repeat: int) -> dict[str, float]:
+    """Best-of-repeat CPU milliseconds of check() on each shape at length."""
+    out = {}
+    for label, text in shapes(rows, length).items():
+        cpu = []
+        for _ in range(repeat):
+            c = time.process_time()
+            check(text)
+            cpu.append(time.process_time() - c)
+        out[label] = round(min(cpu) * 1000, 2)
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--show", choices=["dev", "heldout", "all"], help="print the misses")
+    parser.add_argument(
+        "--show", choices=["dev", "heldout", "heldout2", "all"], help="print the misses"
+    )
     args = parser.parse_args()
     rows = json.loads(CORPUS.read_text(encoding="utf-8"))
     started = time.perf_counter()
     check("warm-up")
     warm_ms = (time.perf_counter() - started) * 1000
     result: dict[str, Any] = {}
-    for split in ("dev", "heldout"):
+    for split in ("dev", "heldout", "heldout2"):
         part = [r for r in rows if r["split"] == split]
         show = args.show in (split, "all")
         figures = evaluate(part, show)
@@ -117,6 +188,15 @@ def main() -> None:
     result.update(overall)
     result.update(timing(rows))
     result["first_call_ms"] = round(warm_ms, 1)
+    for label, length, repeat, key in (
+        ("allowed length", FIELD_MAX, 20, "worst_field_ms"),
+        ("100 000 characters", 100_000, 5, "worst_100k_ms"),
+    ):
+        figures = worst_case(rows, length, repeat)
+        print(f"worst case, {label} (CPU ms, best of {repeat}):")
+        for shape, ms in sorted(figures.items(), key=lambda kv: -kv[1]):
+            print(f"  {shape:<20} {ms:8.2f}")
+        result[key] = max(figures.values())
     print(json.dumps(result, ensure_ascii=False))
 
 

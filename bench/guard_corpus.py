@@ -4,7 +4,10 @@
 
 Two splits, made apart: `dev` (seed 11, template set A, hand-written sentences A) was used while
 tuning the guard; `heldout` (seed 29, template set B, hand-written sentences B, other names) was
-generated once and not looked at while tuning. All texts are synthetic: names are common Finnish,
+generated once and not looked at while tuning; `heldout2` (bench/guard_texts_c.py, hand-written
+2026-12-02) is e-mail as a class — addresses spelled out in many ways, with and without an
+at-sign, and clean texts that look e-mail-ish — written before the e-mail detector was changed
+for it and not tuned on. All texts are synthetic: names are common Finnish,
 Swedish and immigrant names (about a fifth of them deliberately outside the guard's lists),
 numbers are made up (identity codes get a computed check character, IBANs a computed checksum).
 The Finnish forms of names are written here by a small conservative inflector of its own (only
@@ -19,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.guard_texts import CLEAN_A, CLEAN_B, HAND_A, HAND_B, TEMPLATES_A, TEMPLATES_B
+from bench.guard_texts_c import HAND_C
 
 OUT = Path(__file__).parent / "data" / "guard_corpus.json"
 
@@ -186,6 +190,7 @@ def build(
 def main() -> None:
     rows = build("dev", 11, TEMPLATES_A, HAND_A, CLEAN_A, GRIEVANCE_A)
     rows += build("heldout", 29, TEMPLATES_B, HAND_B, CLEAN_B, GRIEVANCE_B)
+    rows += build("heldout2", 47, [], HAND_C, [], [])
     OUT.parent.mkdir(exist_ok=True)
     OUT.write_text(json.dumps(rows, ensure_ascii=False, indent=0) + "\n", encoding="utf-8")
     print(f"{len(rows)} texts written to {OUT}")

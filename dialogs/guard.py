@@ -34,7 +34,7 @@ from dialogs.guard_ids import (
     plate_spans,
 )
 from dialogs.guard_names import name_spans
-from dialogs.guard_text import normalise
+from dialogs.guard_text import lowered, normalise
 
 __all__ = [
     "Finding",
@@ -91,31 +91,36 @@ class Verdict:
 # --- grievance about one client's care (SHL 48 §) -------------------------------------------
 # One client, singular and pointed at ("asiakkaani", "tämä asiakas", "min klient"); plural and
 # general wording ("asiakkaamme", "asiakkaat", "yksittäisen asiakkaan") is how phenomena are told.
-_GRIEVANCE_RE = re.compile(
+_GRIEVANCE_RE = re.compile(  # on the lowered text
     r"\b(?:asiakkaani|asiakastani|asiakkaallani|asiakkaaltani|asiakkaalleni|asiakkaassani|"
     r"tämä asiakas|tämän asiakkaan|tätä asiakasta|tälle asiakkaalle|kyseinen asiakas|"
     r"kyseisen asiakkaan|kyseistä asiakasta|kyseiselle asiakkaalle|potilaani|"
     r"min klient|vår klient|denna klient|den här klienten|min patient|"
-    r"my client|this client|this patient|my patient)\b",
-    re.IGNORECASE,
+    r"my client|this client|this patient|my patient)\b"
 )
-_NEGATED = re.compile(
-    r"\b(?:ei|eivät|eikä|en|emme|inte|ej|not|no)\b(?:\s+\w+){0,3}\s*$", re.IGNORECASE
-)
+# read backwards (on the reversed lowered text): up to three words, then a negation
+_NEGATED_R = re.compile(r"\s*+(?:\w++\s+){0,3}(?:ie|nätievi|äkie|ne|emme|etni|je|ton|on)\b")
 
 
 def _grievance(text: str) -> list[Hit]:
     hits: list[Hit] = []
-    low = text.casefold()
+    low = lowered(text)
     if not any(w in low for w in ("asiak", "klient", "client", "patient", "potila")):
         return hits
-    for m in _GRIEVANCE_RE.finditer(text):
-        if _NEGATED.search(text, max(0, m.start() - 40), m.start()) is None:
+    rev = ""
+    for m in _GRIEVANCE_RE.finditer(low):
+        rev = rev or low[::-1]
+        negation = _NEGATED_R.match(rev, len(low) - m.start())
+        if negation is None or negation.end() - (len(low) - m.start()) > 40:
             hits.append(Hit(Finding.GRIEVANCE, m.start(), m.end()))
     return hits
 
 
-_UUID = re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b", re.I)
+# starts at the first "-" (the engine skips to it fast), the 8 hex digits before it checked by a
+# look-behind
+_UUID = re.compile(
+    r"-(?<=(?<!\w)[0-9a-fA-F]{8}-)[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b"
+)
 
 
 def _merged(spans: list[tuple[int, int]]) -> tuple[list[int], list[int]]:
@@ -150,10 +155,11 @@ def _scan(text: str, places: Iterable[str]) -> list[Hit]:
         for span in spans:
             hits.append(Hit(finding, *span))
             strong.append(span)
-    strong += [m.span() for m in _UUID.finditer(text)]  # ids of accounts, not phone numbers
+    if "-" in text:  # ids of accounts, not phone numbers
+        strong += [(m.start() - 8, m.end()) for m in _UUID.finditer(text)]
     taken = _merged(strong)
     for finding, spans in (
-        (Finding.PHONE, phone_spans(text)),
+        (Finding.PHONE, phone_spans(text, lambda at: _overlaps((at, at + 1), taken))),
         (Finding.PLATE, plate_spans(text)),
         (Finding.ADDRESS, address_spans(text, places)),
         (Finding.NAME, name_spans(text, places)),

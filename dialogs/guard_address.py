@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from dialogs.guard_morph import name_forms, singular_forms
 from dialogs.guard_names import PLACE, place_forms, tables
 
 _DATA = Path(__file__).parent / "data"
+_ANY_DIGIT = re.compile(r"\d")
 _FI_STREET = (
     "katu tie kuja polku väylä raitti reitti ranta rinne kaari kaarre piha aukio tori puistikko "
     "puisto kulma portti kierto kehä rivi bulevardi esplanadi kaarto lenkki sola linja tanhua "
@@ -37,7 +38,10 @@ _MAIN = (
     *(f for w in _MAIN_WORDS for f in singular_forms(w)),
     *("gatan", "vägen", "gränd", "gränden", "stigen"),
 )
-_NUMBER_AFTER = re.compile(
+# a word (from its start: the look-behind keeps a long word from being retried at every letter)
+# and a house number after it, with a staircase and flat if any
+_STREET_NUMBER = re.compile(
+    r"(?<![^\W\d_])([^\W\d_]++(?:-[^\W\d_]++)*+)"
     r" (\d{1,3}[a-zA-Z]?(?:-\d{1,3})?)(?=$|[\s,.;:)!?])"
     r"(?: ?(?:[A-Ha-h](?: ?\d{1,3})?\b|(?:as|asunto|lgh|bst|lägenhet|apt|flat)\.? ?\d{1,4}))?"
 )
@@ -48,11 +52,14 @@ _UNIT = re.compile(
     re.IGNORECASE,
 )
 _STAIR_FLAT = re.compile(
-    r"([A-ZÅÄÖ][^\W\d_]{2,}) (\d{1,4}[a-z]?) ?"
+    r"(?<![^\W\d_])([A-ZÅÄÖ][^\W\d_]{2,}+) (\d{1,4}[a-z]?) ?"
     r"(?:[A-H] ?\d{1,3}|(?:as|asunto|lgh|bst)\.? ?\d{1,4})\b"
 )
-_POSTCODE = re.compile(r"(?<![\d\w])(?:FI-)?(\d{5}) ([A-ZÅÄÖ][^\W\d_]+(?:[ \-][A-ZÅÄÖ][^\W\d_]+)?)")
-_WORD_BEFORE = re.compile(r"([^\W\d_]+(?:-[^\W\d_]+)*)$")
+# not after a word character, an "FI-" before it is part of it (both checked by hand: a leading
+# look-behind would make the engine try every position)
+_POSTCODE = re.compile(r"(\d{5}) ([A-ZÅÄÖ][^\W\d_]+(?:[ \-][A-ZÅÄÖ][^\W\d_]+)?)")
+_MAIN_SET = frozenset(_MAIN)
+_MAIN_LENGTHS = sorted({len(m) for m in _MAIN})
 
 
 @cache
@@ -83,32 +90,50 @@ def _offices() -> frozenset[str]:
 
 
 def _is_street(word: str, extra: frozenset[str], flat: bool) -> bool:
+    return word.casefold() not in extra and _is_street_word(word, flat)
+
+
+@lru_cache(maxsize=1 << 14)
+def _is_street_word(word: str, flat: bool) -> bool:
     low = word.casefold()
     forms = _street_forms()
     t = tables()
-    if t.index.get(low, 0) & PLACE or low in extra or low in _road_forms():
+    if t.index.get(low, 0) & PLACE or low in _road_forms():
         return False
     if low in forms:  # a bare street word: "Bulevardi 10", not "rannalla 3" or "Kallio 2024"
-        return word[0].isupper() and any(low.startswith(b) for b in _BARE)
-    if not word[0].isupper() and not flat and not any(low.endswith(m) for m in _MAIN):
+        return word[0].isupper() and low.startswith(_BARE)
+    if not word[0].isupper() and not flat and not any(low[-k:] in _MAIN_SET for k in _MAIN_LENGTHS):
         return False  # lowercase: the plain street words ("koivukujalla 3") or with a flat
     return any(low[-k:] in forms for k in range(2, min(len(low) - 2, 14) + 1))
 
 
+def _word_char(c: str) -> bool:
+    return c.isalnum() or c == "_"
+
+
 def address_spans(text: str, places: Iterable[str] = ()) -> Iterator[tuple[int, int]]:
+    if _ANY_DIGIT.search(text) is None:
+        return  # every signal has a number
     extra = place_forms(frozenset(places)) if places else frozenset()
-    for m in _NUMBER_AFTER.finditer(text):
-        word = _WORD_BEFORE.search(text, max(0, m.start() - 48), m.start())
-        if word is None or (m.end() == m.end(1) and _UNIT.match(text, m.end(1))):
+    for m in _STREET_NUMBER.finditer(text):
+        if m.end() == m.end(2) and _UNIT.match(text, m.end(2)):
             continue  # "3 kertaa", "12 %": a number with a unit, not a house number
-        if _is_street(word.group(1), extra, m.end() > m.end(1)):
-            yield word.start(), m.end()
+        if _is_street(m.group(1), extra, m.end() > m.end(2)):
+            yield m.span()
     for m in _STAIR_FLAT.finditer(text):
         low = m.group(1).casefold()
         if not tables().index.get(low, 0) & PLACE and low not in extra:
             yield m.span()
     offices = _offices()
-    for m in _POSTCODE.finditer(text):
-        town = m.group(2).casefold()
+    pos = 0
+    while (code := _POSTCODE.search(text, pos)) is not None:
+        s = code.start()
+        pos = s + 1
+        if text.startswith("FI-", s - 3) and s >= 3 and (s == 3 or not _word_char(text[s - 4])):
+            s -= 3
+        elif s and _word_char(text[s - 1]):
+            continue  # inside a longer number or word
+        pos = code.end()
+        town = code.group(2).casefold()
         if town in offices or town.split()[0] in offices or town.split("-")[0] in offices:
-            yield m.span()
+            yield s, code.end()

@@ -9,10 +9,48 @@ its spelled-out "at" outwards, with bounded look-arounds.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from bisect import bisect_right
+from collections.abc import Callable, Iterator
 from datetime import date
+from functools import lru_cache
+
+from dialogs.guard_text import lowered
 
 Span = tuple[int, int]
+_ANY_DIGIT = re.compile(r"\d")
+
+
+def _word_char(c: str) -> bool:
+    return c.isalnum() or c == "_"
+
+
+def _starts(
+    pattern: re.Pattern[str], text: str, ok: Callable[[re.Match[str]], bool]
+) -> Iterator[re.Match[str]]:
+    """The matches of pattern that ok accepts, left to right. Patterns start with a plain class
+    (so the engine can skip to candidate characters fast) and the look-behind that used to lead
+    them is ok's: a refused match is retried one character later, so it hides nothing."""
+    pos = 0
+    while (m := pattern.search(text, pos)) is not None:
+        if ok(m):
+            yield m
+            pos = max(m.end(), m.start() + 1)
+        else:
+            pos = m.start() + 1
+
+
+def _after_non_digit(text: str) -> Callable[[re.Match[str]], bool]:
+    return lambda m: m.start() == 0 or not text[m.start() - 1].isdigit()
+
+
+def _after_non_word(text: str, extra: str = "") -> Callable[[re.Match[str]], bool]:
+    def ok(m: re.Match[str]) -> bool:
+        return m.start() == 0 or not (
+            _word_char(text[m.start() - 1]) or text[m.start() - 1] in extra
+        )
+
+    return ok
+
 
 # --- personal identity code (henkilötunnus) -------------------------------------------------
 _CHECK_CHARS = "0123456789ABCDEFHJKLMNPRSTUVWXY"
@@ -22,15 +60,16 @@ _CENTURY.update({c: 2000 for c in "ABCDEF"})
 _HETU_STRICT = re.compile(r"(\d{2})(\d{2})(\d{2})([-+A-FU-Y])(\d{3})([0-9A-Y])", re.IGNORECASE)
 # as written: spaces inside, the sign missing or spaced, glued to words, any case
 _HETU_LOOSE = re.compile(
-    r"(?<!\d)(\d{2}) ?(\d{2}) ?(\d{2}) ?([-+A-FU-Y]|(?= )) ?(\d{3}) ?([0-9A-Y])(?![0-9])",
-    re.IGNORECASE,
-)
+    r"(0[1-9]|[12]\d|3[01]) ?(0[1-9]|1[0-2]) ?(\d{2}) ?([-+A-FU-Ya-fu-y]|(?= )) ?(\d{3}) ?"
+    r"([0-9A-Ya-y])(?![0-9])"
+)  # not after a digit: _after_non_digit; day and month in range here, the date in _date_ok
 
 
 def _check_char(dd: str, mm: str, yy: str, serial: str) -> str:
     return _CHECK_CHARS[int(dd + mm + yy + serial) % 31]
 
 
+@lru_cache(maxsize=4096)
 def _date_ok(dd: str, mm: str, yy: str, century: int) -> bool:
     try:
         date(century + int(yy), int(mm), int(dd))
@@ -54,7 +93,7 @@ def is_valid_hetu(code: str) -> bool:
 def hetu_spans(text: str) -> Iterator[Span]:
     """Codes that look like an identity code: a real date and century sign, any check character
     (a mistyped code still identifies); without a sign only when the check character is right."""
-    for m in _HETU_LOOSE.finditer(text):
+    for m in _starts(_HETU_LOOSE, text, _after_non_digit(text)):
         dd, mm, yy, sign, serial, check = m.groups()
         if sign:
             if _date_ok(dd, mm, yy, _CENTURY[sign.upper()]):
@@ -66,13 +105,29 @@ def hetu_spans(text: str) -> Iterator[Span]:
 
 # --- phone numbers --------------------------------------------------------------------------
 _GROUP = re.compile(r"\+?\d+")
-_SEP = re.compile(r" ?[-./]? ?| ?\(? ?| ?\) ?")
+# the separator between two digit groups, and the next group
+_STEP = re.compile(r"( ?[-./]? ?| ?\(? ?| ?\) ?)(\+?\d+)")
+# where a number can start without a keyword: "+" and a digit, or a digit run starting with 0,
+# not after a letter or a digit (the scan starts from the literal; the look-behinds check)
+_START = re.compile(r"\+(?=\d)(?<![^\W_]\+)|0(?<![^\W_]0)(?<!\+0)")
+# on the lowered text
 _PHONE_WORD = re.compile(
     r"\b(?:(?:puh|puhelin\w*|gsm|tel|telefon\w*|mob\w*|phone|soita\w*|ring\w*)[^\w\n]{0,3}"
-    r"|p[.:][^\w\n]{0,2})",
-    re.IGNORECASE,
+    r"|p[.:][^\w\n]{0,2})"
 )
 _DATE_SHAPE = re.compile(r"\d{1,2}[.\-/]\d{1,2}[.\-/](?:\d{2}|\d{4})")
+# A quick filter before the exact walk (_phone_at): the digit groups a number could join from a
+# start, by looser rules than _joins (dots between groups of 3+ digits, slashes before 3+), at
+# most 8 groups (8 groups have 8 digits). Fewer than 6 (8) digits there: no number starts here.
+_CHAIN = re.compile(
+    r"\+?\d++(?:(?:(?<=\d{3}) ?\. ?(?=\d{3})|(?<=\d{2}) ?/ ?(?=\d{3})"
+    r"| ?-? ?| ?\(? ?| ?\) ?)\d++){0,7}+"
+)
+
+
+def _digit_count(chain: str) -> int:
+    """The digits in a chain (only digits and the separators' characters are in one)."""
+    return len(chain) - sum(chain.count(c) for c in " -./()+")
 
 
 def _phone_ok(digits: str, plus: bool, keyword: bool) -> bool:
@@ -97,85 +152,192 @@ def _joins(gap: str, left: str, right: str) -> bool:
     return True
 
 
-def phone_spans(text: str) -> Iterator[Span]:
-    """Finnish and international numbers with spaces, dashes, dots, slashes or parentheses."""
-    groups = list(_GROUP.finditer(text))
-    after_keyword = {m.end() for m in _PHONE_WORD.finditer(text)} if groups else set()
-    i = 0
-    while i < len(groups):
-        start = groups[i]
-        if start.start() and text[start.start() - 1].isalnum():  # "88b0-7227…" is no number
-            i += 1
-            continue
-        opener = text[max(0, start.start() - 2) : start.start()].endswith("(")
-        begin = start.start() - (1 if opener and text[start.start() - 1] == "(" else 0)
-        keyword = begin in after_keyword
-        plus = start.group().startswith("+")
-        digits = start.group().lstrip("+")
+def phone_spans(text: str, taken: Callable[[int], bool] | None = None) -> Iterator[Span]:
+    """Finnish and international numbers with spaces, dashes, dots, slashes or parentheses.
+
+    A number starts with "+", with 0, or right after a phone keyword ("puh. 123 4567"); only
+    those places are tried, each bounded: from there digit groups are joined by separators
+    while the digits can still be a number (at most 15 digits), and the longest prefix that is
+    one is the number. taken: positions already in a stronger finding (an identity code): a
+    number starting there would be dropped anyway, so it is not tried."""
+    if _ANY_DIGIT.search(text) is None:
+        return
+    low = lowered(text)
+    keyword_ends: set[int] = set()
+    starts = [m.start() for m in _START.finditer(text)]
+    for m in _PHONE_WORD.finditer(low):
+        keyword_ends.add(m.end())
+        at = m.end() + (1 if low.startswith("(", m.end()) else 0)
+        if at < len(low) and (low[at].isdigit() or low[at] == "+"):
+            starts.append(at)
+    if keyword_ends:
+        starts = sorted(set(starts))
+    done = 0
+    for at in starts:
+        if at < done or (taken is not None and taken(at)):
+            continue  # inside the number found before, or in an identity code
+        opener = at > 0 and text[at - 1] == "("
+        begin = at - 1 if opener else at
+        keyword = begin in keyword_ends
+        first = _GROUP.match(text, at)
+        if first is None or (at and text[at - 1].isalnum()):
+            continue  # "88b0-7227…" is no number
+        group = first.group()
+        plus = group[0] == "+"
+        digits = group[1:] if plus else group
         if not plus and not keyword and len(digits) < 2 and not opener:
-            i += 1  # a national number starts "0X…": a lone digit is a list, a count
-            continue
+            continue  # a national number starts "0X…": a lone digit is a list, a count
+        need = 6 if keyword else 8
+        if len(digits) < need:  # a quick look at how far the groups could join
+            chain = _CHAIN.match(text, at)
+            if chain is None or _digit_count(chain.group()) < need:
+                continue
         best = -1
-        j = i
+        end = first.end()
         while True:
             if _phone_ok(digits, plus, keyword):
-                best = j
-            if j + 1 >= len(groups) or len(digits) > 15:
+                best = end
+            if len(digits) > 15:
                 break
-            gap = text[groups[j].end() : groups[j + 1].start()]
-            if groups[j + 1].group().startswith("+") or not _SEP.fullmatch(gap) or not gap:
+            step = _STEP.match(text, end)
+            if step is None or not step.group(1):
                 break
-            if not _joins(gap, groups[j].group(), groups[j + 1].group()):
+            gap, right = step.group(1), step.group(2)
+            if right[0] == "+" or not _joins(gap, group, right):
                 break
-            j += 1
-            digits += groups[j].group()
-        end = groups[best].end() if best >= 0 else 0
-        if best >= 0 and text[end : end + 1].isalpha():
-            best = -1  # glued to letters: an identifier of some other kind
-        if best >= 0 and not _DATE_SHAPE.fullmatch(text[start.start() : groups[best].end()]):
-            yield begin, groups[best].end()
-            i = best + 1
-        else:
-            i += 1
+            group = right
+            digits += right
+            end = step.end()
+        if best < 0 or text[best : best + 1].isalpha():
+            continue  # none, or glued to letters: an identifier of some other kind
+        if best != first.end() and _DATE_SHAPE.fullmatch(text, at, best):
+            continue  # one group alone is never a date
+        yield begin, best
+        done = best
 
 
 # --- e-mail, with the usual obfuscations ----------------------------------------------------
-_AT = re.compile(
-    r"@|\s?[(\[{<]\s?(?:at|ät|a|miukumauku)\s?[)\]}>]\s?| (?:at|ät|miukumauku|kissanhäntä) ",
-    re.IGNORECASE,
+# Everything on the lowered text. An address is found from its "at" outwards: the "@" (doubled,
+# spaced), or "at" spelled out in brackets or as a word (Finnish, Swedish, English); or, with no
+# "at" at all, from a known mail domain ("virtanen.matti gmail piste com"). The domain after it
+# must end in a top-level domain, or be a known mail domain; the local part before it is read
+# backwards (one match on the reversed text, bounded). Public web addresses ("www.kela.fi",
+# "omaolo.fi", "palaute.hel.fi") have no local part before an "at" or a mail domain: they pass.
+_AT_WORDS = (
+    r"at|ät|miukumauku|kissanhäntä|snabel-?a|snabel a|a-kirjain|at-merkki|ät-merkki|at-merkin"
 )
-_DOT = r"(?:\.|\s?[(\[{<]\s?(?:dot|piste|punkt|p)\s?[)\]}>]\s?| (?:dot|piste|punkt) )"
-_DOMAIN = re.compile(rf"[^\W_][\w\-]{{0,62}}(?:{_DOT}[^\W_][\w\-]{{0,62}}){{0,5}}", re.IGNORECASE)
-_TLD_END = re.compile(rf"{_DOT}([a-z]{{2,24}})$", re.IGNORECASE)
-_LOCAL_CHAR = re.compile(r"[\w.%+\-]")
+# a dot: tight, or spaced on both sides (". " alone ends a sentence), or spelled out
+_DOT = r"(?:\.| \. | ?[(\[{<] ?(?:dot|piste|punkt|p) ?[)\]}>] ?| (?:dot|piste|punkt) )"
+_LABEL = r"[^\W_][\w\-]{0,62}+"
+# mail domains people have (webmail, operators): an address may name them without a TLD
+_MAIL_DOMAINS = (
+    "gmail|googlemail|hotmail|outlook|live|msn|yahoo|ymail|icloud|luukku|suomi24|elisanet|"
+    r"elisa|kolumbus|saunalahti|welho|dnainternet|netti|pp\.inet|inet|telia|sonera|protonmail|"
+    "proton|gmx|aol|yandex|kotiposti|jippii|surffi|mbnet|nic"
+)
+# public-sector mail domains: in an address with no "at" only with their TLD ("… hel.fi")
+_PUBLIC_DOMAINS = (
+    "hel|espoo|vantaa|ouka|turku|tampere|pirha|phhyky|vakehyva|hyvaks|soite|siunsote|"
+    "hyvinvointialue|ovph|keusote|eksote|kymsote|pohjanmaanhyvinvointi|satakunnanhyvinvointialue"
+)
+_TLD = r"[a-z]{2,24}(?![\w\-])"
+_DOMAIN_AFTER = re.compile(rf"(?:{_LABEL}{_DOT}){{1,5}}{_TLD}|(?:{_MAIL_DOMAINS})(?![\w\-])")
+# the three forms of "at", each its own scan that starts from a literal or a class (fast): the
+# at-sign, a bracketed word, a word between spaces; a space before the first two is theirs
+_AT_SCANS = (
+    re.compile(rf"@(?<!@@)@*+ ?(?:{_DOMAIN_AFTER.pattern})"),  # from the first "@" of a run
+    re.compile(
+        r"[(\[{<] ?(?:at|ät|a|miukumauku|kissanhäntä|snabel-?a|snabel a) ?[)\]}>] ?"
+        rf"(?:{_DOMAIN_AFTER.pattern})"
+    ),
+    re.compile(rf" (?:{_AT_WORDS}) (?:{_DOMAIN_AFTER.pattern})"),
+)
+# what each scan needs in the text at all (cheap substring tests, so a text without skips it)
+_AT_TRIGGERS = (
+    ("@",),
+    tuple("([{<"),
+    (" at ", " ät ", " at-", " ät-", " a-kirjain", " miukumauku", " kissanhäntä", " snabel"),
+)
+_MAIL_DOMAIN_WORDS = tuple(_MAIL_DOMAINS.replace("\\", "").split("|"))
+_PUBLIC_DOMAIN_WORDS = tuple(_PUBLIC_DOMAINS.split("|"))
+# no "at": a known domain, as a word of its own (the character before it is checked by hand)
+_BARE_DOMAIN = re.compile(
+    rf"(?:{_MAIL_DOMAINS})(?:{_DOT}{_TLD}|(?![\w\-]))|(?:{_PUBLIC_DOMAINS}){_DOT}{_TLD}"
+)
+# backwards (on the reversed text): the local part, atoms joined by dots, and, before a bare
+# domain, the separator (a space or a dot) between them
+_DOT_R = r"(?:\.| \. | ?[)\]}>] ?(?:tod|etsip|tknup|p) ?[(\[{<] ?| (?:tod|etsip|tknup) )"
+_LOCAL_R = re.compile(rf"[\w%+\-]{{1,64}}+(?:{_DOT_R}[\w%+\-]{{1,64}}+){{0,4}}")
+_SEP_R = re.compile(rf"{_DOT_R}| ")
+_LOCAL_INNER = re.compile(rf"[._\d]|{_DOT}")
+_LETTER = re.compile(r"[^\W\d_]")
+
+
+def _local_start(low: str, rev: str, end: int, strict: bool) -> int | None:
+    """Where the local part ending at end starts; strict (no "at" in the address): it must be
+    more than one plain word ("virtanen.matti", "teemu_aalto", "ville85"), not a number ("040
+    123 4567 gmail.com" is a phone and a domain) or a short code."""
+    m = _LOCAL_R.match(rev, len(low) - end)
+    if m is None:
+        return None
+    start = end - len(m.group())
+    while start < end and not low[start].isalnum():
+        start += 1  # "-matti@…": the address starts at its first letter or digit
+    if start == end or (start and low[start - 1] in "@."):
+        return None
+    if strict and (
+        end - start < 4
+        or _LOCAL_INNER.search(low, start, end) is None
+        or _LETTER.search(low, start, end) is None
+    ):
+        return None
+    return start
 
 
 def email_spans(text: str) -> Iterator[Span]:
-    for at in _AT.finditer(text):
-        left = at.start()
-        while left > 0 and at.start() - left < 64 and _LOCAL_CHAR.match(text, left - 1):
-            left -= 1
-        if left == at.start() or not text[left].isalnum():
+    low = lowered(text)
+    rev = ""
+    found: list[Span] = []
+    for scan, triggers in zip(_AT_SCANS, _AT_TRIGGERS, strict=True):
+        if any(t in low for t in triggers):
+            for m in scan.finditer(low):
+                rev = rev or low[::-1]
+                at = m.start() - (1 if m.start() and low[m.start() - 1] == " " else 0)
+                start = _local_start(low, rev, at, strict=False)
+                if start is not None:
+                    found.append((start, m.end()))
+    found.sort()
+    if not any(d in low for d in _MAIL_DOMAIN_WORDS + _PUBLIC_DOMAIN_WORDS):
+        yield from found
+        return
+    for m in _starts(_BARE_DOMAIN, low, _after_non_word(low, ".-@")):
+        i = bisect_right(found, (m.start(), len(low))) - 1
+        if i >= 0 and found[i][1] > m.start():
+            continue  # the domain of an address found from its "at"
+        rev = rev or low[::-1]
+        sep = _SEP_R.match(rev, len(low) - m.start())
+        if sep is None:
             continue
-        domain = _DOMAIN.match(text, at.end())
-        if domain is None:
-            continue
-        d = domain.group()
-        tld = _TLD_END.search(d)
-        if tld is None:  # trailing label may be the TLD only if a dot-word came before it
-            continue
-        if at.group() != "@" and not tld.group(1).isascii():
-            continue
-        yield left, domain.end()
+        start = _local_start(low, rev, m.start() - len(sep.group()), strict=True)
+        if start is not None:
+            found.append((start, m.end()))
+    yield from found
 
 
 # --- car plates -----------------------------------------------------------------------------
-_PLATE = re.compile(r"(?<![\w\-])([A-ZÅÄÖ]{2,3})-(\d{1,3})(?![\w\-])", re.IGNORECASE)
-_PLATE_GLUED = re.compile(r"(?<![\w\-])([A-ZÅÄÖ]{3})(\d{3})(?![\w\-])")
+# a plate has letters next to digits (with "-" or a space between, or none): no pair, no plate
+_LETTER_DIGIT = re.compile(r"[^\W\d_][\- ]?\d")
+# on the lowered text; not after a word character or "-" (checked by _after_non_word)
+# each scan starts at the "-" or the first digit (the engine skips to those fast), the letters
+# before it checked by look-behinds; group 1 is the letters
+_PLATE = re.compile(
+    r"-(?:(?<=(?<![\w\-])([a-zåäö]{3})-)|(?<=(?<![\w\-])([a-zåäö]{2})-))\d{1,3}(?![\w\-])"
+)
+_PLATE_GLUED = re.compile(r"\d(?<=(?<![\w\-])([A-ZÅÄÖ]{3})\d)\d\d(?![\w\-])")  # capitals only
+_PLATE_WORDS = ("rek", "registrerings", "reg", "plate", "auto", "bil")
 _PLATE_WORD = re.compile(
     r"\b(?:rekisteri\w*|rek\.? ?(?:nro|no|numero)|rekkari\w*|registrerings\w*|reg\.? ?nr|"
-    r"licen[cs]e plate|plate|auto\w*|bil\w*) ?:? ?([A-ZÅÄÖ]{2,3}) ?(\d{1,3})(?![\w\-])",
-    re.IGNORECASE,
+    r"licen[cs]e plate|plate|auto\w*|bil\w*) ?:? ?([a-zåäö]{2,3}) ?(\d{1,3})(?![\w\-])"
 )
 _NOT_PLATES = frozenset(
     "shl thl hyte stm avi kela ely alv eu yk who klo vk vko nro no s kpl ma ti ke to pe la su "
@@ -190,64 +352,105 @@ _NOT_PLATES = frozenset(
 
 
 def plate_spans(text: str) -> Iterator[Span]:
-    for m in _PLATE.finditer(text):
-        letters = m.group(1)
-        if letters.casefold() not in _NOT_PLATES:
-            yield m.span()
+    if _LETTER_DIGIT.search(text) is None:
+        return
+    low = lowered(text)
+    if "-" in low:
+        for m in _PLATE.finditer(low):
+            letters = m.group(1) or m.group(2)
+            if letters not in _NOT_PLATES:
+                yield m.start() - len(letters), m.end()
     for m in _PLATE_GLUED.finditer(text):
         if m.group(1).casefold() not in _NOT_PLATES:
-            yield m.span()
-    for m in _PLATE_WORD.finditer(text):
-        if m.group(1).casefold() not in _NOT_PLATES:
+            yield m.start() - 3, m.end()
+    if not any(w in low for w in _PLATE_WORDS):
+        return
+    for m in _PLATE_WORD.finditer(low):
+        if m.group(1) not in _NOT_PLATES:
             yield m.start(1), m.end()
 
 
 # --- customer, case and Kela numbers (with their keyword) -----------------------------------
-_NUMBER_WORD = re.compile(
-    r"(?:numero|nro|tunnus|nummer|number)\w*|nr\b|(?<![^\W\d_])(?:no|id)\b"
-    r"|\bd(?:nro|no|nr|iaarinro|iaarinumero)\w*",
-    re.IGNORECASE,
-)
-_NUMBER_PREFIX = re.compile(
+# one pattern on the lowered text: the number word after its prefix ("asiakasnumero", "kelan
+# nro", "ärendenummer"), or a diary number ("dnro"), then the value
+_NUMBER_PREFIX = (
     r"(?:asiakas|asiakkuus|asia|asiakirja|tapaus|hakemus|päätös|potilas|etuus|vakuutus|laskun?|"
     r"viite|kela|kelan|kund|klient|ärende|diarie|fpa|försäkrings|referens|customer|client|case|"
-    r"patient|reference)[\-: ]?$",
-    re.IGNORECASE,
+    r"patient|reference)[\-: ]?"
 )
-_ID_VALUE = re.compile(
-    r"[:#=\s]*(?:(?:on|oli|är|is|was|nro|no)\s+)?([A-Z]{0,4}-?\d[\d\-/ ]{2,20}\d)", re.IGNORECASE
+_NUMBER = re.compile(
+    rf"(?:{_NUMBER_PREFIX}(?:(?:numero|nro|tunnus|nummer|number)\w{{0,30}}+|nr\b|(?<![^\W\d_])(?:no|id)\b)"
+    r"|(?<!\w)d(?:nro|no|nr|iaarinro|iaarinumero)\w{0,30}+)"
+    r"[:#=\s]*(?:(?:on|oli|är|is|was|nro|no)\s+)?([a-z]{0,4}-?\d[\d\-/ ]{2,20}\d)"
+)
+
+
+# every number has one of these in it (cheap substring tests before the scan)
+_NUMBER_TRIGGERS = (
+    "asia",
+    "tapaus",
+    "hakemus",
+    "päätös",
+    "potilas",
+    "etuus",
+    "vakuutus",
+    "lasku",
+    "viite",
+    "kela",
+    "kund",
+    "klient",
+    "ärende",
+    "diarie",
+    "fpa",
+    "försäkrings",
+    "referens",
+    "customer",
+    "client",
+    "case",
+    "patient",
+    "reference",
+    "dnr",
+    "dno",
+    "diaari",
 )
 
 
 def number_spans(text: str) -> Iterator[Span]:
-    for m in _NUMBER_WORD.finditer(text):
-        if not m.group().casefold().startswith("d"):
-            prefix = _NUMBER_PREFIX.search(text, max(0, m.start() - 16), m.start())
-            if prefix is None:
-                continue
-            start = prefix.start()
-        else:
-            start = m.start()
-        value = _ID_VALUE.match(text, m.end())
-        if value is not None and sum(c.isdigit() for c in value.group(1)) >= 4:
-            yield start, value.end()
+    if _ANY_DIGIT.search(text) is None:
+        return
+    low = lowered(text)
+    if not any(t in low for t in _NUMBER_TRIGGERS):
+        return
+    for m in _NUMBER.finditer(low):
+        if sum(c.isdigit() for c in m.group(1)) >= 4:
+            yield m.span()
 
 
 # --- IBAN -----------------------------------------------------------------------------------
-_IBAN = re.compile(r"(?<![\w])([A-Z]{2})(\d{2})((?: ?[A-Z0-9]){11,30})(?![\w])", re.IGNORECASE)
-_IBAN_WORD = re.compile(r"(?:iban|tili\w*|konto\w*|account)\W{0,4}$", re.IGNORECASE)
+# starts at the check digits (the engine skips to digits fast), the country letters checked by
+# a look-behind, not after a word character
+_IBAN = re.compile(r"(\d)(?<=(?<!\w)([A-Za-z]{2})\d)(\d)((?: ?[A-Za-z0-9]){11,30})(?!\w)")
+_IBAN_WORD = re.compile(r"(?:iban|tili\w*|konto\w*|account)\W{0,4}$")
 
 
 def _iban_ok(country: str, check: str, rest: str) -> bool:
-    moved = (rest + country + check).upper()
-    number = "".join(str(int(c, 36)) for c in moved)
-    return int(number) % 97 == 1
+    """Whether some prefix of rest (at least 11 characters) makes a valid IBAN (mod 97 == 1),
+    all prefixes in one pass: the remainder of each prefix is carried on."""
+    tail = int("".join(str(int(c, 36)) for c in (country + check).upper()))  # 6 digits
+    mod = 0
+    for n, c in enumerate(rest.upper(), 1):
+        v = int(c, 36)
+        mod = (mod * (100 if v >= 10 else 10) + v) % 97
+        if n >= 11 and (mod * 1_000_000 + tail) % 97 == 1:
+            return True
+    return False
 
 
 def iban_spans(text: str) -> Iterator[Span]:
     for m in _IBAN.finditer(text):
-        country, check, rest = m.group(1), m.group(2), m.group(3).replace(" ", "")
-        if any(_iban_ok(country, check, rest[:n]) for n in range(len(rest), 10, -1)):
-            yield m.span()
-        elif _IBAN_WORD.search(text, max(0, m.start() - 16), m.start()) and rest.isdigit():
-            yield m.span()
+        start = m.start() - 2
+        country, check, rest = m.group(2), m.group(1) + m.group(3), m.group(4).replace(" ", "")
+        if _iban_ok(country, check, rest):
+            yield start, m.end()
+        elif rest.isdigit() and _IBAN_WORD.search(lowered(text[max(0, start - 16) : start])):
+            yield start, m.end()

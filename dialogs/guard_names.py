@@ -100,43 +100,58 @@ def place_forms(places: frozenset[str]) -> frozenset[str]:
     return frozenset(out)
 
 
-@dataclass
 class _Tok:
-    start: int
-    end: int
-    text: str
-    flags: int
-    common: bool
-    cap: bool
-    initial: bool  # first word of a sentence or a line
-    gap: str  # text between the previous token and this one
+    """One word of the text that can take part in a rule; its fields are computed once."""
 
-    @property
-    def name(self) -> bool:
-        return bool(self.flags & (FIRST | LAST))
+    __slots__ = (
+        "cap",
+        "common",
+        "distinct",
+        "end",
+        "flags",
+        "gap",
+        "initial",
+        "low",
+        "name",
+        "place",
+        "start",
+        "text",
+        "unknown_cap",
+    )
 
-    @property
-    def place(self) -> bool:
-        return bool(self.flags & PLACE)
+    def __init__(
+        self,
+        start: int,
+        end: int,
+        text: str,
+        flags: int,
+        common: bool,
+        cap: bool,
+        initial: bool,
+        gap: str,
+        unknown_word: bool,
+        low: str,
+    ) -> None:
+        self.start, self.end, self.text, self.flags = start, end, text, flags
+        self.common, self.cap, self.initial, self.gap = common, cap, initial, gap
+        self.low = low
+        self.name = bool(flags & (FIRST | LAST))
+        self.place = bool(flags & PLACE)
+        # a listed name in a form that is neither an ordinary word nor a place
+        self.distinct = self.name and not common and not self.place
+        # a capitalised word that could be a name outside the lists
+        self.unknown_cap = unknown_word and not initial and not flags
 
-    @property
-    def distinct(self) -> bool:
-        """A listed name in a form that is neither an ordinary word nor a place."""
-        return self.name and not self.common and not self.place
 
-    @property
-    def unknown_cap(self) -> bool:
-        """A capitalised word that could be a name outside the lists."""
-        low = self.text.casefold()
-        return (
-            self.cap
-            and not self.initial
-            and not self.flags
-            and len(self.text) >= 3
-            and not (self.text.isupper() and len(self.text) <= 5)
-            and low not in _NOT_NAMES
-            and low not in _TITLES
-        )
+def _unknown_word(word: str, low: str) -> bool:
+    """The word-level half of _Tok.unknown_cap (the rest: not sentence-initial, no flags)."""
+    return (
+        word[0].isupper()
+        and len(word) >= 3
+        and not (word.isupper() and len(word) <= 5)
+        and low not in _NOT_NAMES
+        and low not in _TITLES
+    )
 
 
 @lru_cache(maxsize=1 << 16)
@@ -177,36 +192,49 @@ _NOT_NEN = re.compile(r"(?:lli|mai|mäi|mi|ii|kohtai|tai|täi)(?:nen|s\w*)$")
 
 
 @lru_cache(maxsize=1 << 16)
-def _word(word: str) -> tuple[int, bool, bool]:
-    """(flags, common, keep) of a word as written; keep: it can take part in a rule."""
+def _word(word: str) -> tuple[int, bool, int, bool, str, bool]:
+    """(flags, common, keep, unknown word, lower case, title or kinship word) of a word as
+    written; keep: 0 it takes part in no rule (an ordinary lowercase word), 1 only right after a
+    title or kinship word (a short unlisted capitalised word: "rouva Aa"), 2 in any rule."""
     low = word.casefold()
     flags, common = _lookup(low)
     if low in _NOT_NAMES:
         flags, common = 0, True
     if "-" in word:
         flags = _double(word, flags)
-    return flags, common, bool(flags) or word[0].isupper() or low in _KEEP
+    if flags or low in _KEEP or (word[0].isupper() and len(word) >= 3):
+        keep = 2
+    else:
+        keep = 1 if word[0].isupper() else 0
+    return flags, common, keep, _unknown_word(word, low), low, low in _TITLES or low in _KIN
 
 
 def _tokens(text: str, places: frozenset[str]) -> list[_Tok]:
     extra = place_forms(places) if places else frozenset()
     out: list[_Tok] = []
     previous_end = 0
+    after_title = False
+    word_info = _word
     for m in _TOKEN.finditer(text):
         word = m.group()
-        flags, common, keep = _word(word)
-        if not keep:
-            continue  # an ordinary lowercase word: only its position matters (gaps show it)
-        if extra and any(r in extra for r in readings(word.casefold())):
+        flags, common, keep, unknown, low, title = word_info(word)
+        if keep < 2 and not (keep and after_title):
+            continue  # only its position matters (the next word's gap shows it)
+        if extra and any(r in extra for r in readings(low)):
             flags |= PLACE
-        start = m.start()
-        k = start - 1
-        while k >= 0 and text[k] == " ":
-            k -= 1
-        initial = k < 0 or not (text[k].isalpha() or text[k] == ",")  # after . ➢ → ( / 2)
+        start, end = m.span()
         gap = text[previous_end:start]
-        out.append(_Tok(start, m.end(), word, flags, common, word[0].isupper(), initial, gap))
-        previous_end = m.end()
+        before = gap.rstrip(" ") if gap != " " else ""  # the character before, spaces skipped
+        if before:
+            c = before[-1]
+            initial = not (c.isalpha() or c == ",")  # after . ➢ → ( / 2)
+        else:
+            initial = not out  # the text's first word (else the previous word is just before)
+        out.append(
+            _Tok(start, end, word, flags, common, word[0].isupper(), initial, gap, unknown, low)
+        )
+        previous_end = end
+        after_title = title
     return out
 
 
@@ -229,7 +257,7 @@ def _pair(a: _Tok, b: _Tok) -> bool:
     if fa & FIRST and not (a.initial and a.common) and b.unknown_cap:
         return a.cap and not a.place  # "Pirkko Hämäläinen-Smith"
     if a.cap and not a.flags and not a.initial and len(a.text) >= 3 and fb & LAST:
-        return b.cap and not b.place and a.text.casefold() not in _NOT_NAMES  # "Sinikka Järvinen"
+        return b.cap and not b.place and a.low not in _NOT_NAMES  # "Sinikka Järvinen"
     return False
 
 
@@ -246,20 +274,20 @@ def _alone(tok: _Tok) -> bool:
 
 def _unlisted(tok: _Tok) -> bool:
     """A capitalised word inside a sentence in a -nen surname form ('Vesalaiselle')."""
-    low = tok.text.casefold()
+    low = tok.low
     return tok.unknown_cap and _NEN_FORM.match(low) is not None and not _NOT_NEN.search(low)
 
 
 def _context(tok: _Tok, previous: _Tok | None, following: _Tok | None) -> bool:
     """A capitalised word after a title or kinship word, a name before a family word."""
     if previous is not None and tok.gap == " " and tok.cap:
-        word = previous.text.casefold().rstrip(".")
-        if word in _TITLES and tok.text.casefold() not in _NOT_NAMES:
+        word = previous.low.rstrip(".")
+        if word in _TITLES and tok.low not in _NOT_NAMES:
             return True
         if word in _KIN and (tok.name or tok.unknown_cap) and not tok.place:
             return True
     if following is not None and following.gap == " " and not tok.place:
-        after = following.text.casefold()
+        after = following.low
         if after in _FAMILY_AFTER and ((tok.name and (tok.cap or tok.distinct)) or tok.unknown_cap):
             return True  # "Virtasen perhe", "Kyöstin äiti"
         if after in _PERSON_AFTER and tok.name and tok.cap:
@@ -267,27 +295,39 @@ def _context(tok: _Tok, previous: _Tok | None, following: _Tok | None) -> bool:
     return False
 
 
-_INITIALS = re.compile(r"(?<![\w.])(?:[A-ZÅÄÖ](?:-[A-ZÅÄÖ])?\. ?){1,3}(?=[A-ZÅÄÖ][^\W\d_]{2,})")
+# from a capital (the engine skips to those fast), not after a word character or a dot
+_INITIALS = re.compile(
+    r"[A-ZÅÄÖ](?<![\w.][A-ZÅÄÖ])(?:-[A-ZÅÄÖ])?\. ?(?:[A-ZÅÄÖ](?:-[A-ZÅÄÖ])?\. ?){0,2}"
+    r"(?=[A-ZÅÄÖ][^\W\d_]{2,})"
+)
 
 
 def name_spans(text: str, places: Iterable[str] = ()) -> Iterator[tuple[int, int]]:
     allowed = frozenset(places)
     toks = _tokens(text, allowed)
-    by_start = {tok.start: i for i, tok in enumerate(toks)}
+    last = len(toks) - 1
     for i, tok in enumerate(toks):
         previous = toks[i - 1] if i else None
-        following = toks[i + 1] if i + 1 < len(toks) else None
+        if not tok.flags and not tok.unknown_cap:
+            # no listed name, no unknown capitalised word: only a title makes it a name
+            if previous is not None and previous.low in _TITLES and _context(tok, previous, None):
+                yield tok.start, tok.end
+            continue
+        following = toks[i + 1] if i < last else None
         if previous is not None and _pair(previous, tok):
             yield previous.start, tok.end
         elif _alone(tok) or _context(tok, previous, following):
             yield tok.start, tok.end
         elif _unlisted(tok):
             yield tok.start, tok.end
+    if "." not in text:  # initials end in a dot
+        return
+    by_start = {tok.start: i for i, tok in enumerate(toks)}
     for m in _INITIALS.finditer(text):
         at = by_start.get(m.end())
         if at is None:
             continue
         tok = toks[at]
         if (tok.flags & LAST or tok.unknown_cap or not tok.flags) and not tok.place:
-            if tok.text.casefold() not in _NOT_NAMES:
+            if tok.low not in _NOT_NAMES:
                 yield m.start(), tok.end

@@ -121,6 +121,49 @@ def test_email_addresses(address: str) -> None:
 
 
 @pytest.mark.parametrize(
+    "address",
+    [
+        "ilpo.kettunen @ elisanet.fi",  # spaces around the at-sign
+        "ilpo.kettunen@@elisanet.fi",
+        "ilpo . kettunen (at) gmail . com",
+        "ilpo_kettunen ät hotmail piste fi",
+        "ILPO.KETTUNEN AT GMAIL DOT COM",
+        "ilpo.kettunen a-kirjain luukku piste com",
+        "ilpo.kettunen at-merkki outlook.com",
+        "ilpo.kettunen snabel-a telia punkt com",
+        "ilpo.kettunen kissanhäntä kolumbus.fi",
+        "ilpo.kettunen at saunalahti",  # a mail domain without its TLD
+        "kettunen.ilpo piste gmail piste com",  # no at at all
+        "ilpo.kettunen gmail.com",
+        "ilpo85 hotmail.fi",
+        "ilpo.kettunen hel.fi",
+        "jörö.äijälä(ät)netti.fi",
+    ],
+)
+def test_email_spelled_out(address: str) -> None:
+    assert "email" in blocks(f"Yhteys: {address} arkisin")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Hakemus tehdään osoitteessa www.kela.fi.",
+        "Omaolo.fi ja suomi.fi-palvelu ovat monelle vaikeita.",
+        "Ohjeet ovat hel.fi-sivuilla ja palaute.hel.fi-palvelussa.",
+        "Gmail-tili ei ole kaikilla, esim. gmail tai hotmail.",
+        "Tapaaminen klo 9 at the office, tulkin kanssa.",
+        "Tähän piste ja lähtöpiste on arviointi.",
+        "Moni ei osaa kirjoittaa @-merkkiä puhelimella.",
+        "Det är svårt att skriva snabel-a på mobilen.",
+        "Punkt 3 i planen gäller boendet.",
+        "puh. 040 123 4567 gmail.com",  # a phone, and a domain: no address
+    ],
+)
+def test_email_like_texts_that_are_not_addresses(text: str) -> None:
+    assert "email" not in blocks(text)
+
+
+@pytest.mark.parametrize(
     "text",
     [
         "Hän asuu Hämeenkadulla 20 C 7 ja talossa on hometta.",
@@ -322,3 +365,38 @@ def test_long_texts_stay_fast(text: str) -> None:
     started = time.process_time()
     check(text[:100_000])
     assert time.process_time() - started < 1.0  # loose: the bench measures < 100 ms
+
+
+@pytest.mark.parametrize(
+    "unit",
+    [
+        "matti.virtanen.example.",  # a long run without "@"
+        "X",  # one long capitalised token
+        "aB",  # capitals inside one long token
+        "Aa-",  # one long hyphenated token
+        "@",  # a run of at-signs
+        "a@",
+        "xpuhelin",  # a keyword glued to a word, again and again
+        "kelanumero",
+        "0",  # one long digit run
+        "Hämeenkatu ",
+        "A. ",
+        "gmail ",
+    ],
+)
+def test_time_grows_linearly(unit: str) -> None:
+    """Structural, not a timing goal (the bench measures those): four times the text may take
+    about four times as long, never the sixteen times of a quadratic scan. Best of three CPU
+    times, a generous bound, so a loaded machine does not make it fail."""
+
+    def cpu(length: int) -> float:
+        text = (unit * (length // len(unit) + 1))[:length]
+        best = float("inf")
+        for _ in range(3):
+            started = time.process_time()
+            check(text)
+            best = min(best, time.process_time() - started)
+        return best
+
+    cpu(2_000)  # warm the tables and caches
+    assert cpu(40_000) < 10 * cpu(10_000) + 0.002
