@@ -93,7 +93,7 @@ def _is_street(word: str, extra: frozenset[str], flat: bool) -> bool:
     return word.casefold() not in extra and _is_street_word(word, flat)
 
 
-@lru_cache(maxsize=1 << 14)
+@lru_cache(maxsize=1 << 13)
 def _is_street_word(word: str, flat: bool) -> bool:
     low = word.casefold()
     forms = _street_forms()

@@ -154,7 +154,7 @@ def _unknown_word(word: str, low: str) -> bool:
     )
 
 
-@lru_cache(maxsize=1 << 16)
+@lru_cache(maxsize=1 << 13)  # bounded: about 2 MB when full
 def _lookup(low: str) -> tuple[int, bool]:
     t = tables()
     flags, common = 0, False
@@ -191,7 +191,7 @@ _NEN_FORM = re.compile(
 _NOT_NEN = re.compile(r"(?:lli|mai|mäi|mi|ii|kohtai|tai|täi)(?:nen|s\w*)$")
 
 
-@lru_cache(maxsize=1 << 16)
+@lru_cache(maxsize=1 << 13)  # bounded: about 2 MB when full
 def _word(word: str) -> tuple[int, bool, int, bool, str, bool]:
     """(flags, common, keep, unknown word, lower case, title or kinship word) of a word as
     written; keep: 0 it takes part in no rule (an ordinary lowercase word), 1 only right after a
