@@ -188,9 +188,14 @@ def check_texts(texts: list[str], places: Iterable[str] = ()) -> list[dict[str, 
     return [check(text, places).as_json() for text in texts]
 
 
-def guarded(text: str | None, places: Iterable[str] = ()) -> str | None:
-    """text if the guard finds no identifier in it, else None (for optional stored texts)."""
-    if text is None or check(text, places).blocked:
+def guarded(
+    text: str | None, places: Iterable[str] = (), max_length: int | None = None
+) -> str | None:
+    """text if the guard finds no identifier in it, else None (for optional stored texts);
+    a text longer than max_length is not read at all (None)."""
+    if text is None or (max_length is not None and len(text) > max_length):
+        return None
+    if check(text, places).blocked:
         return None
     return text
 

@@ -14,6 +14,8 @@ from dialogs.vartti import Schedule
 from storage.db import Database, utcnow
 from storage.models import Channel, Team, VarttiSchedule
 
+NAME_MAX = 256  # the columns' width; Teams allows 256 for a team's name, 50 for a channel's
+
 
 @dataclass(frozen=True)
 class TeamInfo:
@@ -80,7 +82,7 @@ class TeamRepository:
     ) -> None:
         """Record an install (or a re-install: the team is active again). A name that the
         identifier guard blocks is not stored (the team is shown by its other details)."""
-        name = guarded(name)
+        name = guarded(name, max_length=NAME_MAX)
         for _ in range(2):  # a concurrent first insert by another replica: update instead
             try:
                 async with self._db.sessions.begin() as session:
@@ -120,7 +122,7 @@ class TeamRepository:
     async def channel(self, channel_id: str, team_id: str, name: str | None) -> None:
         """A channel created, renamed or seen; the General channel's id is the team's id.
         A name that the identifier guard blocks is not stored."""
-        name = guarded(name)
+        name = guarded(name, max_length=NAME_MAX)
         for _ in range(2):
             try:
                 async with self._db.sessions.begin() as session:

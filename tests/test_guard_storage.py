@@ -50,8 +50,10 @@ async def test_team_and_channel_names_with_identifiers_are_not_stored(db: Databa
     await teams.channel("chan-1", "team-1", "Vartti ja koosteet")
     await teams.channel("chan-2", "team-1", "hetu 131052-308T")
     await teams.channel("chan-1", "team-1", "Asiakas MATTI VIRTANEN")  # a rename keeps the old
+    # a forged install with a 200 000-character name: not stored, and not read by the guard
+    await teams.installed("team-3", "Perhepalvelut " * 15_000, None, None, "https://x")
     async with db.sessions() as session:
         names = {t.team_id: t.name for t in (await session.scalars(select(Team))).all()}
         channels = {c.channel_id: c.name for c in (await session.scalars(select(Channel))).all()}
-    assert names == {"team-1": "Perhepalvelut Lahti", "team-2": None}
+    assert names == {"team-1": "Perhepalvelut Lahti", "team-2": None, "team-3": None}
     assert channels == {"chan-1": "Vartti ja koosteet", "chan-2": None}
