@@ -125,9 +125,12 @@ _CHAIN = re.compile(
 )
 
 
+_NOT_DIGITS = str.maketrans("", "", " -./()+")
+
+
 def _digit_count(chain: str) -> int:
     """The digits in a chain (only digits and the separators' characters are in one)."""
-    return len(chain) - sum(chain.count(c) for c in " -./()+")
+    return len(chain.translate(_NOT_DIGITS))
 
 
 def _phone_ok(digits: str, plus: bool, keyword: bool) -> bool:
