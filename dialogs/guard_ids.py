@@ -39,6 +39,32 @@ def _starts(
             pos = m.start() + 1
 
 
+def from_words(
+    pattern: re.Pattern[str],
+    text: str,
+    words: tuple[str, ...],
+    ok: Callable[[re.Match[str]], bool] | None = None,
+) -> Iterator[re.Match[str]]:
+    """The matches of pattern (left to right, not overlapping, those ok accepts) when every
+    match begins with one of words: the engine is started only where a word stands. An
+    alternation of words tried at every position of a long text costs tens of milliseconds;
+    str.find of each word costs a fraction of one."""
+    starts: set[int] = set()
+    for word in words:
+        i = text.find(word)
+        while i >= 0:
+            starts.add(i)
+            i = text.find(word, i + 1)
+    pos = 0
+    for at in sorted(starts):
+        if at < pos:
+            continue
+        m = pattern.match(text, at)
+        if m is not None and (ok is None or ok(m)):
+            yield m
+            pos = max(m.end(), at + 1)
+
+
 def _after_non_digit(text: str) -> Callable[[re.Match[str]], bool]:
     return lambda m: m.start() == 0 or not text[m.start() - 1].isdigit()
 
@@ -261,8 +287,8 @@ _AT_TRIGGERS = (
     tuple("([{<"),
     (" at ", " ät ", " at-", " ät-", " a-kirjain", " miukumauku", " kissanhäntä", " snabel"),
 )
-_MAIL_DOMAIN_WORDS = tuple(_MAIL_DOMAINS.replace("\\", "").split("|"))
-_PUBLIC_DOMAIN_WORDS = tuple(_PUBLIC_DOMAINS.split("|"))
+# every bare domain begins with one of these (the scan starts only where one stands)
+_DOMAIN_WORDS = tuple(_MAIL_DOMAINS.replace("\\", "").split("|") + _PUBLIC_DOMAINS.split("|"))
 # no "at": a known domain, as a word of its own (the character before it is checked by hand)
 _BARE_DOMAIN = re.compile(
     rf"(?:{_MAIL_DOMAINS})(?:{_DOT}{_TLD}|(?![\w\-]))|(?:{_PUBLIC_DOMAINS}){_DOT}{_TLD}"
@@ -310,10 +336,7 @@ def email_spans(text: str) -> Iterator[Span]:
                 if start is not None:
                     found.append((start, m.end()))
     found.sort()
-    if not any(d in low for d in _MAIL_DOMAIN_WORDS + _PUBLIC_DOMAIN_WORDS):
-        yield from found
-        return
-    for m in _starts(_BARE_DOMAIN, low, _after_non_word(low, ".-@")):
+    for m in from_words(_BARE_DOMAIN, low, _DOMAIN_WORDS, _after_non_word(low, ".-@")):
         i = bisect_right(found, (m.start(), len(low))) - 1
         if i >= 0 and found[i][1] > m.start():
             continue  # the domain of an address found from its "at"
@@ -388,7 +411,7 @@ _NUMBER = re.compile(
 )
 
 
-# every number has one of these in it (cheap substring tests before the scan)
+# every number begins with one of these (the scan starts only where one stands)
 _NUMBER_TRIGGERS = (
     "asia",
     "tapaus",
@@ -422,9 +445,7 @@ def number_spans(text: str) -> Iterator[Span]:
     if _ANY_DIGIT.search(text) is None:
         return
     low = lowered(text)
-    if not any(t in low for t in _NUMBER_TRIGGERS):
-        return
-    for m in _NUMBER.finditer(low):
+    for m in from_words(_NUMBER, low, _NUMBER_TRIGGERS):
         if sum(c.isdigit() for c in m.group(1)) >= 4:
             yield m.span()
 
