@@ -134,8 +134,9 @@ _GROUP = re.compile(r"\+?\d+")
 # the separator between two digit groups, and the next group
 _STEP = re.compile(r"( ?[-./]? ?| ?\(? ?| ?\) ?)(\+?\d+)")
 # where a number can start without a keyword: "+" and a digit, or a digit run starting with 0,
-# not after a letter or a digit (the scan starts from the literal; the look-behinds check)
-_START = re.compile(r"\+(?=\d)(?<![^\W_]\+)|0(?<![^\W_]0)(?<!\+0)")
+# not after a letter or a digit (the scan starts from the literal; the look-behinds check), and
+# with 7 more characters a chain can hold after it (8 digits, the least such a number has)
+_START = re.compile(r"(?:\+(?=\d)(?<![^\W_]\+)|0(?<![^\W_]0)(?<!\+0))(?=[\d \-./()]{7})")
 # on the lowered text
 _PHONE_WORD = re.compile(
     r"\b(?:(?:puh|puhelin\w*|gsm|tel|telefon\w*|mob\w*|phone|soita\w*|ring\w*)[^\w\n]{0,3}"
