@@ -314,7 +314,8 @@ def name_spans(text: str, places: Iterable[str] = ()) -> Iterator[tuple[int, int
                 yield tok.start, tok.end
             continue
         following = toks[i + 1] if i < last else None
-        if previous is not None and _pair(previous, tok):
+        # every rule of _pair needs a listed name on one side
+        if previous is not None and (previous.flags or tok.flags) and _pair(previous, tok):
             yield previous.start, tok.end
         elif _alone(tok) or _context(tok, previous, following):
             yield tok.start, tok.end
