@@ -66,9 +66,10 @@ class RateLimiter:
             windows = [self._app, *self._windows(conversation_key)]
             while True:
                 now = self._clock()
-                # behind by more than a slot (idle, or held by a conversation's limit): no
-                # catching up in a burst
-                slot = max(self._next_slot, now - self._interval)
+                # late by less than a slot: keep the schedule (the next send comes sooner);
+                # later than that (idle, stopped, held by a conversation's limit): start a new
+                # schedule now, with no burst to catch up
+                slot = self._next_slot if self._next_slot >= now - self._interval else now
                 delay = max(slot - now, *(window.wait(now) for window in windows))
                 if delay <= 0:
                     for window in windows:

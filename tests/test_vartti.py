@@ -352,6 +352,12 @@ async def test_late_wake_ups_do_not_slow_the_app_rate() -> None:
         stamps.append(clock[0])
     assert stamps[-1] < 10.1  # 500 at 50/s: ten seconds (one wake-up late per slot: 13 s)
     assert all(b - a >= 1.0 for a, b in zip(stamps, stamps[50:], strict=False))
+    # after a pause (idle, or the process stopped) a new schedule starts: no burst to catch up
+    clock[0] += 5.0
+    await limiter.acquire("after-a-pause")
+    resumed = clock[0]
+    await limiter.acquire("after-a-pause-2")
+    assert clock[0] - resumed >= 0.02
 
 
 async def test_saving_a_schedule_when_the_prompt_is_due_sends_it_at_once(bot: BotClient) -> None:
