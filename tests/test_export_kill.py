@@ -110,6 +110,12 @@ async def test_kill_9_during_an_export_leaves_no_file_of_observations(tmp_path: 
                 assert response.status == 200
                 body = await response.read()
             assert body[:2] == b"PK" and len(body) > 20_000
+            # the handler removes the file right after its last write: the client may have the
+            # whole body a moment before that
+            for _ in range(200):  # up to 10 s
+                if not files_under(mine):
+                    break
+                await asyncio.sleep(0.05)
             assert files_under(mine) == [], "a finished download leaves nothing"
             app.send_signal(signal.SIGTERM)
             assert app.wait(30) == 0
