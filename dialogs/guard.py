@@ -24,8 +24,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from dialogs.guard_address import address_spans
+from dialogs.guard_email import email_spans
 from dialogs.guard_ids import (
-    email_spans,
     hetu_spans,
     iban_spans,
     is_valid_hetu,

@@ -395,12 +395,14 @@ def test_time_grows_linearly(unit: str) -> None:
 
 
 def test_scans_started_at_their_words_find_what_the_whole_scan_finds() -> None:
-    """The customer-number and bare-domain scans start only where one of their words stands
-    (dialogs.guard_ids.from_words); on every corpus text they must find exactly what the pattern
-    finds scanning every position — a prefix added to a pattern without its word fails here."""
+    """The customer-number and bare-domain scans (dialogs.guard_email) start only where one of
+    their words stands (dialogs.guard_ids.from_words); on every corpus text they must find
+    exactly what the pattern finds scanning every position — a prefix added to a pattern
+    without its word fails here."""
     import json
     from pathlib import Path
 
+    from dialogs import guard_email as e
     from dialogs import guard_ids as g
     from dialogs.guard_text import lowered
 
@@ -410,11 +412,11 @@ def test_scans_started_at_their_words_find_what_the_whole_scan_finds() -> None:
     found = 0
     for text in texts:
         low = lowered(normalise(text))
-        ok = g._after_non_word(low, ".-@")
+        ok = g.after_non_word(low, ".-@")
         assert [m.span() for m in g.from_words(g._NUMBER, low, g._NUMBER_TRIGGERS)] == [
             m.span() for m in g._NUMBER.finditer(low)
         ], text
-        whole = [m.span() for m in g._starts(g._BARE_DOMAIN, low, ok)]
-        assert [m.span() for m in g.from_words(g._BARE_DOMAIN, low, g._DOMAIN_WORDS, ok)] == whole
+        whole = [m.span() for m in g._starts(e._BARE_DOMAIN, low, ok)]
+        assert [m.span() for m in g.from_words(e._BARE_DOMAIN, low, e._DOMAIN_WORDS, ok)] == whole
         found += len(whole)
     assert found > 20  # the corpus has bare domains to find
