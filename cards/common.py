@@ -105,12 +105,14 @@ def text(value: str, **extra: Any) -> dict[str, Any]:
     return {"type": "TextBlock", "text": value, "wrap": True, **extra}
 
 
-def error_text(value: str) -> dict[str, Any]:
+def error_text(value: str, colour: str = "Attention") -> dict[str, Any]:
+    """A field's error under it; colour "Accent" for a question the user may answer and go on
+    (Teams draws "Warning" in a yellow too pale to read on white)."""
     return {
         "type": "TextBlock",
         "text": value,
         "wrap": True,
-        "color": "Attention",
+        "color": colour,
         "size": "Small",
         "spacing": "None",
     }

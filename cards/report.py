@@ -11,7 +11,15 @@ from cards.common import Card, Ctx, Mode, action, card, error_text, facts, headi
 from dialogs.actions import Action
 from dialogs.fields import STEP_FIELDS, FieldType
 from dialogs.fields import Field as FieldSpec
-from dialogs.report import GUARD_CONTINUE, FieldError, ReportData, Step, Urgency, asks_to_go_on
+from dialogs.report import (
+    GUARD_CONTINUE,
+    FieldError,
+    ReportData,
+    Step,
+    Urgency,
+    asks_to_go_on,
+    is_question,
+)
 from dialogs.views import ObservationView
 
 STEP_COUNT = 4
@@ -47,7 +55,9 @@ def _error(ctx: Ctx, errors: Mapping[str, FieldError], field: str) -> list[dict[
     params = dict(err.params)
     if "kinds" in params:
         params["kinds"] = ", ".join(ctx.t(f"guard.kind.{k}") for k in params["kinds"].split(","))
-    return [error_text(ctx.t(err.key, **params))]
+    # the grievance notice is a question, not a refusal: not in the colour of an error
+    colour = "Accent" if is_question(err) else "Attention"
+    return [error_text(ctx.t(err.key, **params), colour)]
 
 
 def _choice(
@@ -205,7 +215,9 @@ def step_card(
             ctx.t("step.counter", n=str(int(step)), total=str(STEP_COUNT)),
         ),
     ]
-    if errors:
+    if errors and all(is_question(e) for e in errors.values()):
+        body.append(error_text(ctx.t("error.answer_question"), "Accent"))
+    elif errors:
         body.append(error_text(ctx.t("error.fix_fields")))
     # A container of its own per step: renderers that replace a card in place (Action.Execute)
     # must not reuse one step's dropdown, with its old choices, for the next step's.

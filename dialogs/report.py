@@ -212,9 +212,14 @@ def _guard_error(verdict: Verdict, county: CountyLists) -> FieldError:
     return FieldError("guard.grievance", {"url": county.grievance_notice_url})
 
 
+def is_question(error: FieldError) -> bool:
+    """The grievance notice: a question the worker may answer "go on", not a refusal."""
+    return error.key == "guard.grievance"
+
+
 def asks_to_go_on(errors: dict[str, FieldError]) -> bool:
     """Whether a step card must offer the grievance notice's "go on" toggle."""
-    return any(e.key == "guard.grievance" for e in errors.values())
+    return any(is_question(e) for e in errors.values())
 
 
 def _needs_other_text(data: ReportData, county: CountyLists) -> bool:

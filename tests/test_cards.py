@@ -201,6 +201,26 @@ def test_every_input_has_a_label_and_errors_sit_next_to_their_field() -> None:
     assert "henkilötunnus" in text and "puhelinnumero" in text
 
 
+def test_the_grievance_question_is_a_question_not_an_error() -> None:
+    """Only the grievance notice on the step: a question in the accent colour, with its "go
+    on" toggle; an identifier beside it makes the card ask for fixes again, in red."""
+    for lang in LANGS:
+        ctx = Ctx(lang, Catalog.load(), load_county(county_path("paijat-hame")))
+        grievance = {"description": FieldError("guard.grievance", {"url": "https://x.invalid"})}
+        card = step_card(ctx, "execute", DRAFT, Step.WHAT, ReportData(), grievance)
+        header = card["body"][2]
+        assert header["text"] == ctx.t("error.answer_question")
+        assert header["color"] == "Accent"
+        items = card["body"][-1]["items"]
+        notice = next(i for i in items if "https://x.invalid" in i.get("text", ""))
+        assert notice["color"] == "Accent"
+        assert items[-1]["title"] == ctx.t("guard.grievance_continue")
+        both = {**grievance, "summary": FieldError("guard.identifiers", {"kinds": "name"})}
+        card = step_card(ctx, "execute", DRAFT, Step.WHAT, ReportData(), both)
+        assert card["body"][2]["text"] == ctx.t("error.fix_fields")
+        assert card["body"][2]["color"] == "Attention"
+
+
 def test_cancel_and_edit_send_no_inputs_and_carry_the_draft() -> None:
     ctx = Ctx("en", Catalog.load(), load_county(county_path("paijat-hame")))
     card = review_card(ctx, "execute", DRAFT, FULL)

@@ -8,6 +8,9 @@ import path from 'node:path';
 const [scenario, baseUrl, artifacts] = process.argv.slice(2);
 fs.mkdirSync(artifacts, { recursive: true });
 const result = { scenario, ok: false };
+// the report scenario's description: a grievance the worker confirms is a phenomenon
+const GRIEVANCE = 'Nuoria jää ilman asuntoa itsenäistymisen jälkeen; asiakkaani ei saanut '
+  + 'vuokra-asuntoa, vaikka jonotti vuoden.';
 
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
@@ -90,8 +93,18 @@ try {
     await press('Seuraava');
     await waitText('puhelinnumero');
     await shot('1-guard');
+    // A surname in an inflected form, not in any list of base forms: refused too.
     await lastCard().getByRole('textbox', { name: /Kuvaus/ }).fill(
-      'Nuoria jää ilman asuntoa itsenäistymisen jälkeen, koska vuokra-asuntoja ei ole tarjolla.');
+      'Nuorten asunnottomuus on lisääntynyt, kuulin tästä Virtasen perheeltä.');
+    await press('Seuraava');
+    await waitText('tunnistetieto (nimi)');
+    await shot('1b-guard-name');
+    // One client's care (SHL 48 §) is a question, not a refusal: the worker may go on.
+    await lastCard().getByRole('textbox', { name: /Kuvaus/ }).fill(GRIEVANCE);
+    await press('Seuraava');
+    await waitText('SHL 48 §');
+    await shot('1c-grievance');
+    await lastCard().getByRole('checkbox', { name: /Kuvaan ilmiötä/ }).check();
     await press('Seuraava');
     await waitText('Vaihe 2/4');
     await choose('Kohderyhmät', 'Nuoret');

@@ -255,7 +255,16 @@ def test_a_report_is_made_by_typing_and_clicking_and_found_in_the_database(stack
         "normal",
         PLAYGROUND_USER,
     )
-    assert "040 123 4567" not in row[7]  # the guard's first refusal left nothing behind
+    # the refused texts left nothing behind; the grievance the worker confirmed is what is kept
+    assert row[7] == (
+        "Nuoria jää ilman asuntoa itsenäistymisen jälkeen; asiakkaani ei saanut "
+        "vuokra-asuntoa, vaikka jonotti vuoden."
+    )
+    with sqlite3.connect(stack.database) as conn:
+        stored = (("observations", "description"), ("drafts", "data"), ("bot_state", "data"))
+        for table, column in stored:
+            texts = [r[0] or "" for r in conn.execute(f"SELECT {column} FROM {table}")]
+            assert not any("040 123 4567" in t or "Virtasen" in t for t in texts), table
 
 
 def test_rake_vartti_is_scheduled_delivered_to_the_channel_and_recorded(stack: Stack) -> None:
