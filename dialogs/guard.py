@@ -75,7 +75,7 @@ class Hit:
 class Verdict:
     blocks: tuple[Finding, ...]  # identifier kinds: the text must not be stored
     notices: tuple[Finding, ...]  # the grievance question: the worker may go on
-    hits: tuple[Hit, ...]
+    hits: tuple[Hit, ...]  # at least one of each kind found (check(every_hit=True): all)
 
     @property
     def blocked(self) -> bool:
@@ -142,7 +142,10 @@ def _overlaps(span: tuple[int, int], taken: tuple[list[int], list[int]]) -> bool
     return i >= 0 and ends[i] > span[0]
 
 
-def _scan(text: str, places: Iterable[str]) -> list[Hit]:
+def _scan(text: str, places: Iterable[str], every: bool = True) -> list[Hit]:
+    """The hits in the normalised text. Not every: of the weaker kinds only the first hit of
+    each (what a verdict needs) — their detectors are generators and stop there; the strong
+    ones always give every span, since they mask what the weaker ones may read."""
     places = tuple(places)
     hits: list[Hit] = []
     strong: list[tuple[int, int]] = []  # spans that a weaker detector must not re-read
@@ -167,14 +170,17 @@ def _scan(text: str, places: Iterable[str]) -> list[Hit]:
         for span in spans:
             if not _overlaps(span, taken):
                 hits.append(Hit(finding, *span))
+                if not every:
+                    break
     return hits + _grievance(text)
 
 
-def check(text: str, places: Iterable[str] = ()) -> Verdict:
-    """What the guard finds in text; places are the county's place names (an allow-context)."""
+def check(text: str, places: Iterable[str] = (), every_hit: bool = False) -> Verdict:
+    """What the guard finds in text; places are the county's place names (an allow-context).
+    The hits are at least one of each kind found; every one of them with every_hit."""
     if not text or not text.strip():
         return Verdict((), (), ())
-    hits = sorted(_scan(normalise(text), places), key=lambda h: h.start)
+    hits = sorted(_scan(normalise(text), places, every_hit), key=lambda h: h.start)
     kinds = set(h.finding for h in hits)
     return Verdict(
         blocks=tuple(f for f in IDENTIFIERS if f in kinds),
@@ -210,7 +216,7 @@ def withheld(text: str, places: Iterable[str] = ()) -> str:
 
 def scan(text: str) -> list[Hit]:
     """Every hit, in order of position (positions in the normalised text)."""
-    return list(check(text).hits)
+    return list(check(text, every_hit=True).hits)
 
 
 def findings(text: str, places: Iterable[str] = ()) -> list[Finding]:

@@ -131,10 +131,17 @@ def hetu_spans(text: str) -> Iterator[Span]:
 _GROUP = re.compile(r"\+?\d+")
 # the separator between two digit groups, and the next group
 _STEP = re.compile(r"( ?[-./]? ?| ?\(? ?| ?\) ?)(\+?\d+)")
+# a separator between two digits of a chain, by _CHAIN's rules (not empty; atomic, so a failing
+# look-ahead cannot retry the same text another way)
+_CHAIN_SEP = r"(?>(?<=\d{3}) ?\. ?(?=\d{3})|(?<=\d{2}) ?/ ?(?=\d{3})| ?[\-()] ?|  ?)"
 # where a number can start without a keyword: "+" and a digit, or a digit run starting with 0,
 # not after a letter or a digit (the scan starts from the literal; the look-behinds check), and
-# with 7 more characters a chain can hold after it (8 digits, the least such a number has)
-_START = re.compile(r"(?:\+(?=\d)(?<![^\W_]\+)|0(?<![^\W_]0)(?<!\+0))(?=[\d \-./()]{7})")
+# with 8 digits a chain can join from there (the least such a number has: _phone_ok) — counted
+# by the engine, so dates, times and counts are not walked in Python
+_START = re.compile(
+    rf"\+(?<![^\W_]\+)(?=\d(?:\d|{_CHAIN_SEP}\d){{7}})"
+    rf"|0(?<![^\W_]0)(?<!\+0)(?=(?:\d|{_CHAIN_SEP}\d){{7}})"
+)
 # on the lowered text
 _PHONE_WORD = re.compile(
     r"\b(?:(?:puh|puhelin\w*|gsm|tel|telefon\w*|mob\w*|phone|soita\w*|ring\w*)[^\w\n]{0,3}"

@@ -209,11 +209,13 @@ def _word(word: str) -> tuple[int, bool, int, bool, str, bool]:
     return flags, common, keep, _unknown_word(word, low), low, low in _TITLES or low in _KIN
 
 
-def _tokens(text: str, places: frozenset[str]) -> list[_Tok]:
+def _tokens(text: str, places: frozenset[str]) -> Iterator[_Tok]:
+    """The words that can take part in a rule, left to right (lazily: a caller that has its
+    answer stops the tokenising)."""
     extra = place_forms(places) if places else frozenset()
-    out: list[_Tok] = []
     previous_end = 0
     after_title = False
+    first = True
     word_info = _word
     for m in _TOKEN.finditer(text):
         word = m.group()
@@ -229,13 +231,11 @@ def _tokens(text: str, places: frozenset[str]) -> list[_Tok]:
             c = before[-1]
             initial = not (c.isalpha() or c == ",")  # after . ➢ → ( / 2)
         else:
-            initial = not out  # the text's first word (else the previous word is just before)
-        out.append(
-            _Tok(start, end, word, flags, common, word[0].isupper(), initial, gap, unknown, low)
-        )
+            initial = first  # the text's first word (else the previous word is just before)
+        yield _Tok(start, end, word, flags, common, word[0].isupper(), initial, gap, unknown, low)
+        first = False
         previous_end = end
         after_title = title
-    return out
 
 
 _KEEP = _TITLES | _KIN | _FAMILY_AFTER | _PERSON_AFTER
@@ -303,17 +303,21 @@ _INITIALS = re.compile(
 
 
 def name_spans(text: str, places: Iterable[str] = ()) -> Iterator[tuple[int, int]]:
-    allowed = frozenset(places)
-    toks = _tokens(text, allowed)
-    last = len(toks) - 1
-    for i, tok in enumerate(toks):
-        previous = toks[i - 1] if i else None
+    """The names, left to right; tokenised as far as the caller reads."""
+    stream = _tokens(text, frozenset(places))
+    toks: list[_Tok] = []  # the words read so far
+    following = next(stream, None)
+    previous: _Tok | None = None
+    while following is not None:
+        tok = following
+        toks.append(tok)
+        following = next(stream, None)
         if not tok.flags and not tok.unknown_cap:
             # no listed name, no unknown capitalised word: only a title makes it a name
             if previous is not None and previous.low in _TITLES and _context(tok, previous, None):
                 yield tok.start, tok.end
+            previous = tok
             continue
-        following = toks[i + 1] if i < last else None
         # every rule of _pair needs a listed name on one side
         if previous is not None and (previous.flags or tok.flags) and _pair(previous, tok):
             yield previous.start, tok.end
@@ -321,6 +325,7 @@ def name_spans(text: str, places: Iterable[str] = ()) -> Iterator[tuple[int, int
             yield tok.start, tok.end
         elif _unlisted(tok):
             yield tok.start, tok.end
+        previous = tok
     if "." not in text:  # initials end in a dot
         return
     by_start = {tok.start: i for i, tok in enumerate(toks)}

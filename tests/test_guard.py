@@ -340,6 +340,29 @@ def test_scan_gives_positions_in_the_normalised_text() -> None:
     assert [(h.finding, h.start, h.end) for h in hits] == [(Finding.PHONE, 4, 16)]
 
 
+def test_a_verdict_stops_at_the_first_hit_of_a_kind_and_says_the_same() -> None:
+    """check() needs one hit of each weaker kind (phone, plate, address, name): their detectors
+    stop there. The kinds must be exactly those of the full scan, on every corpus text and on
+    texts dense with every kind."""
+    import json
+    from pathlib import Path
+
+    from bench.guard import SHAPE_UNITS
+
+    corpus = Path(__file__).parent.parent / "bench" / "data" / "guard_corpus.json"
+    texts = [row["text"] for row in json.loads(corpus.read_text(encoding="utf-8"))]
+    texts += [(unit * 300)[:3000] for unit in SHAPE_UNITS.values()]
+    texts += [" ".join(texts[i : i + 7]) for i in range(0, len(texts), 7)]
+    for text in texts:
+        first, full = check(text), check(text, every_hit=True)
+        assert (first.blocks, first.notices) == (full.blocks, full.notices), text
+        assert set(first.hits) <= set(full.hits)
+        assert {h.finding for h in first.hits} == {h.finding for h in full.hits}
+    two = "puh 040 123 4567 tai 050 765 4321, Matti Virtanen ja Liisa Korhonen"
+    assert [h.finding for h in check(two).hits] == [Finding.PHONE, Finding.NAME]
+    assert [h.finding for h in scan(two)] == [Finding.PHONE] * 2 + [Finding.NAME] * 4
+
+
 @pytest.mark.parametrize(
     "text",
     [
@@ -386,7 +409,7 @@ def test_time_grows_linearly(unit: str) -> None:
         best = float("inf")
         for _ in range(3):
             started = time.process_time()
-            check(text)
+            check(text, every_hit=True)  # every detector to the end, as on a clean text
             best = min(best, time.process_time() - started)
         return best
 
