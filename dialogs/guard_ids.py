@@ -128,19 +128,19 @@ def hetu_spans(text: str) -> Iterator[Span]:
 
 
 # --- phone numbers --------------------------------------------------------------------------
-_GROUP = re.compile(r"\+?\d+")
-# the separator between two digit groups, and the next group
-_STEP = re.compile(r"( ?[-./]? ?| ?\(? ?| ?\) ?)(\+?\d+)")
-# a separator between two digits of a chain, by _CHAIN's rules (not empty; atomic, so a failing
+# a separator between two digits of a chain, by _WALK's rules (not empty; atomic, so a failing
 # look-ahead cannot retry the same text another way)
 _CHAIN_SEP = r"(?>(?<=\d{3}) ?\. ?(?=\d{3})|(?<=\d{2}) ?/ ?(?=\d{3})| ?[\-()] ?|  ?)"
 # where a number can start without a keyword: "+" and a digit, or a digit run starting with 0,
-# not after a letter or a digit (the scan starts from the literal; the look-behinds check), and
-# with 8 digits a chain can join from there (the least such a number has: _phone_ok) — counted
-# by the engine, so dates, times and counts are not walked in Python
+# not after a letter or a digit (the scan starts from the literal; the look-behinds check); the
+# engine then checks what _lengths would refuse whatever follows, so dates, times, counts and
+# runs of zeros are not walked in Python: 8 digits a chain can join from there (the least a
+# number has), a first digit after "+" that is not 0, after "0" a second one that is not 0 or
+# (international "00…") a third one, and a lone "0" only in brackets ("(0) 40…")
 _START = re.compile(
-    rf"\+(?<![^\W_]\+)(?=\d(?:\d|{_CHAIN_SEP}\d){{7}})"
-    rf"|0(?<![^\W_]0)(?<!\+0)(?=(?:\d|{_CHAIN_SEP}\d){{7}})"
+    rf"\+(?<![^\W_]\+)(?=[1-9](?:\d|{_CHAIN_SEP}\d){{7}})"
+    rf"|0(?<![^\W_]0)(?<!\+0)(?:(?=\d)|(?<=\(0))"
+    rf"(?=(?:{_CHAIN_SEP})?(?:[1-9]|0(?:{_CHAIN_SEP})?[1-9]))(?=(?:\d|{_CHAIN_SEP}\d){{7}})"
 )
 # on the lowered text
 _PHONE_WORD = re.compile(
@@ -148,43 +148,32 @@ _PHONE_WORD = re.compile(
     r"|p[.:][^\w\n]{0,2})"
 )
 _DATE_SHAPE = re.compile(r"\d{1,2}[.\-/]\d{1,2}[.\-/](?:\d{2}|\d{4})")
-# A quick filter before the exact walk (_phone_at): the digit groups a number could join from a
-# start, by looser rules than _joins (dots between groups of 3+ digits, slashes before 3+), at
-# most 8 groups (8 groups have 8 digits). Fewer than 6 (8) digits there: no number starts here.
-_CHAIN = re.compile(
-    r"\+?\d++(?:(?:(?<=\d{3}) ?\. ?(?=\d{3})|(?<=\d{2}) ?/ ?(?=\d{3})"
-    r"| ?-? ?| ?\(? ?| ?\) ?)\d++){0,7}+"
+# From a start, the digit groups a number can join (the walk stops past 15 digits):
+# joined by a space, a dash or brackets; by a dot only between groups of 3 digits or more and by
+# a slash only after 2 or more and before 3 or more, not before a year: "040.123.4567", "040/123
+# 4567" — not the parts of times, dates and months ("09.00-10.00", "01.02.2026", "01/2026")
+_JOIN = (
+    r"(?:(?<=\d{3}) ?\. ?(?=\d{3})|(?<=\d{2}) ?/ ?(?=\d{3})(?!(?:19|20)\d\d(?!\d))"
+    r"| ?-? ?| ?\(? ?| ?\) ?)"
 )
-
-
+# (read four groups at a time: most numbers have four at most, a long chain stops past 15 digits)
+_WALK = re.compile(rf"\+?\d++(?:{_JOIN}\d++){{0,3}}+")
+_WALK_ON = re.compile(rf"(?:{_JOIN}\d++){{1,4}}+")
+_DIGITS = re.compile(r"\d+")
 _NOT_DIGITS = str.maketrans("", "", " -./()+")
 
 
-def _digit_count(chain: str) -> int:
-    """The digits in a chain (only digits and the separators' characters are in one)."""
-    return len(chain.translate(_NOT_DIGITS))
-
-
-def _phone_ok(digits: str, plus: bool, keyword: bool) -> bool:
-    if plus or digits.startswith("00"):
-        body = digits[2:] if digits.startswith("00") and not plus else digits
-        return 8 <= len(body) <= 15 and body[0] != "0"
-    if digits.startswith("0"):
-        return 8 <= len(digits) <= 12 and digits[1] != "0"
-    return keyword and 6 <= len(digits) <= 10
-
-
-def _joins(gap: str, left: str, right: str) -> bool:
-    """Whether two digit groups can be parts of one phone number across this separator. Dots
-    and slashes join only long groups: "040.123.4567", "040/123 4567" — but not the parts of
-    times, dates and months ("09.00-10.00", "01.02.2026", "01/2026")."""
-    left, right = left.lstrip("+"), right
-    if "." in gap:
-        return len(left) >= 3 and len(right) >= 3
-    if "/" in gap:
-        year = len(right) == 4 and right[:2] in ("19", "20")
-        return len(left) >= 2 and len(right) >= 3 and not year
-    return True
+def _lengths(head: str, plus: bool, keyword: bool) -> tuple[int, int]:
+    """The digit counts a number with these first digits may have (an empty range: none):
+    "+" and 8–15 digits not starting 0; "00" and 8–15 more not starting 0; "0" and 7–11 more
+    not starting 0; after a keyword 6–10 digits."""
+    if plus:
+        return (8, 15) if head[:1] != "0" else (0, -1)
+    if head.startswith("00"):
+        return (10, 17) if head[2:3] not in ("", "0") else (0, -1)
+    if head.startswith("0"):
+        return (8, 12) if head[1:2] != "0" else (0, -1)
+    return (6, 10) if keyword else (0, -1)
 
 
 def phone_spans(text: str, taken: Callable[[int], bool] | None = None) -> Iterator[Span]:
@@ -214,38 +203,34 @@ def phone_spans(text: str, taken: Callable[[int], bool] | None = None) -> Iterat
         opener = at > 0 and text[at - 1] == "("
         begin = at - 1 if opener else at
         keyword = begin in keyword_ends
-        first = _GROUP.match(text, at)
-        if first is None or (at and text[at - 1].isalnum()):
+        if at and text[at - 1].isalnum():
             continue  # "88b0-7227…" is no number
-        group = first.group()
-        plus = group[0] == "+"
-        digits = group[1:] if plus else group
-        if not plus and not keyword and len(digits) < 2 and not opener:
+        chain = _WALK.match(text, at)
+        if chain is None:
+            continue  # a keyword before no digit
+        groups = _DIGITS.finditer(text, at, chain.end())
+        first_end = next(groups).end()
+        plus = text[at] == "+"
+        if not plus and not keyword and first_end - at < 2 and not opener:
             continue  # a national number starts "0X…": a lone digit is a list, a count
-        need = 6 if keyword else 8
-        if len(digits) < need:  # a quick look at how far the groups could join
-            chain = _CHAIN.match(text, at)
-            if chain is None or _digit_count(chain.group()) < need:
-                continue
-        best = -1
-        end = first.end()
-        while True:
-            if _phone_ok(digits, plus, keyword):
-                best = end
-            if len(digits) > 15:
-                break
-            step = _STEP.match(text, end)
-            if step is None or not step.group(1):
-                break
-            gap, right = step.group(1), step.group(2)
-            if right[0] == "+" or not _joins(gap, group, right):
-                break
-            group = right
-            digits += right
-            end = step.end()
+        lo, hi = _lengths(chain.group().translate(_NOT_DIGITS)[:3], plus, keyword)
+        count = first_end - at - plus
+        best = first_end if lo <= count <= hi else -1
+        while count <= 15:
+            for group in groups:
+                count += group.end() - group.start()
+                if lo <= count <= hi:
+                    best = group.end()
+                if count > 15:
+                    break
+            else:
+                chain = _WALK_ON.match(text, chain.end())  # the chain goes on?
+                if chain is None:
+                    break
+                groups = _DIGITS.finditer(text, chain.start(), chain.end())
         if best < 0 or text[best : best + 1].isalpha():
             continue  # none, or glued to letters: an identifier of some other kind
-        if best != first.end() and _DATE_SHAPE.fullmatch(text, at, best):
+        if best != first_end and _DATE_SHAPE.fullmatch(text, at, best):
             continue  # one group alone is never a date
         yield begin, best
         done = best

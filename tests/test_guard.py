@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 
 import pytest
@@ -363,6 +364,28 @@ def test_a_verdict_stops_at_the_first_hit_of_a_kind_and_says_the_same() -> None:
     assert [h.finding for h in scan(two)] == [Finding.PHONE] * 2 + [Finding.NAME] * 4
 
 
+def test_phone_starts_the_engine_refuses_hide_no_number(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The phone scan's start pattern refuses, in the engine, starts that _lengths would refuse
+    whatever follows (too few digits to join, "+0", "000", a lone 0). With the plain start
+    pattern instead — every "+" and every 0 not after a word character — the numbers found
+    must be the same, on random strings of digits, separators and keywords."""
+    import random
+
+    from dialogs import guard_ids as g
+
+    rng = random.Random(5)
+    alphabet = [*"0001495 -./()+x", "00", "358", "040", "123", "4567", "2026", "19", "puh ", "tel."]
+    texts = [
+        normalise("".join(rng.choice(alphabet) for _ in range(rng.randint(3, 30))))
+        for _ in range(20_000)
+    ]
+    filtered = [list(g.phone_spans(t)) for t in texts]
+    plain = re.compile(r"(?:\+(?=\d)(?<![^\W_]\+)|0(?<![^\W_]0)(?<!\+0))")
+    monkeypatch.setattr(g, "_START", plain)
+    assert [list(g.phone_spans(t)) for t in texts] == filtered
+    assert sum(map(bool, filtered)) > 1_000  # numbers were there to find
+
+
 @pytest.mark.parametrize(
     "text",
     [
@@ -394,6 +417,7 @@ def test_long_texts_stay_fast(text: str) -> None:
         "xpuhelin",  # a keyword glued to a word, again and again
         "kelanumero",
         "0",  # one long digit run
+        "010101-1 ",  # phone starts whose walks are refused
         "Hämeenkatu ",
         "A. ",
         "gmail ",
