@@ -18,8 +18,8 @@ Ranker = Callable[[str, Sequence[tuple[str, str]], int], list[tuple[str, float]]
 
 def similarity_ranker(name: str = "tfidf") -> Ranker:
     """The kept back-end (tfidf by default; e5 with the ``similar`` extra), loaded at its first
-    use (scikit-learn or the model would slow every start-up); one that cannot run here
-    suggests nothing (logged once)."""
+    use (numpy, or the model, would slow every start-up); one that cannot run here suggests
+    nothing (logged once)."""
     loaded: list[Any] = []
 
     def rank(query: str, candidates: Sequence[tuple[str, str]], k: int) -> list[tuple[str, float]]:

@@ -180,6 +180,13 @@ async def report_dialog(base_url: str) -> dict[str, Any]:
         await connector.close()
 
 
+SIMILAR = (
+    "from dialogs.similar import Candidate, backend; "
+    "print(backend().rank('nuorten asunnottomuus', [Candidate('a', 'Nuorten asunnottomuus "
+    "kasvaa'), Candidate('b', 'Vanhusten yksinäisyys')], 1)[0][0])"
+)
+
+
 def check(image_id: str, result: dict[str, Any], failures: list[str]) -> None:
     counties = sorted(p.stem for p in (ROOT / "counties" / "data").glob("*.yaml"))
     box = Container(image_id)
@@ -203,6 +210,12 @@ def check(image_id: str, result: dict[str, Any], failures: list[str]) -> None:
         result["build_tools_found"] = tools
         if tools:
             failures.append(f"compilers, pip or pip caches in the image: {tools}")
+
+        # similar observations (numpy TF-IDF) rank inside the image
+        similar = box.run(["python", "-c", SIMILAR])
+        result["similar"] = similar.stdout.strip()
+        if similar.returncode or result["similar"] != "a":
+            failures.append(f"similar observations in the image: {similar.stderr.strip()[-300:]}")
 
         refused = box.run(["python", "-m", "bot", "run"])
         half = box.run(

@@ -112,6 +112,42 @@ def test_swedish_finds_swedish_but_tfidf_does_not_bridge_languages() -> None:
     assert top1 < 0.5
 
 
+def test_tfidf_scores_are_scikit_learns() -> None:
+    """The TF-IDF is computed with numpy, to keep scikit-learn and SciPy (about 200 MB) out of the
+    image; its analyser and scores must be those of scikit-learn's TfidfVectorizer(analyzer=
+    "char_wb", sublinear_tf=True), and so the top three of every labelled query."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    from dialogs.similar import NGRAM_RANGE, TfidfIndex, char_wb_ngrams
+
+    texts = [text for _, _, text in labelled()]
+    rng = random.Random(7)
+    words = " ".join(texts).split()
+    pool = texts + [" ".join(rng.choices(words, k=rng.randint(5, 40))) for _ in range(400)]
+    pool += ["", "  \n ", "a", "Ab\tc\n\nD  e", "ÅÄÖ åäö É", "x" * 3, "Kela-korvaus 12 %"]
+    vectorizer = TfidfVectorizer(
+        analyzer="char_wb",
+        ngram_range=NGRAM_RANGE,
+        lowercase=True,
+        sublinear_tf=True,
+        dtype=np.float32,
+    )
+    analyse = vectorizer.build_analyzer()
+    assert all(char_wb_ngrams(text) == analyse(text) for text in pool)
+    matrix = vectorizer.fit_transform(pool)
+    keys = [str(i) for i in range(len(pool))]
+    index = TfidfIndex([Candidate(key, text) for key, text in zip(keys, pool, strict=True)])
+    for query in [*texts, "nuorten asunnottomuus", "Hemlöshet", "zzzz qqq"]:
+        expected = matrix @ vectorizer.transform([query]).toarray().ravel()
+        got = np.zeros(len(pool))
+        for key, score in index.rank(query, k=len(pool)):
+            got[int(key)] = score
+        assert np.abs(got - expected).max() < 1e-5, query
+        assert index.rank(query, 3) == [
+            (key, pytest.approx(score, abs=1e-5)) for key, score in top_k(keys, expected, 3)
+        ], query
+
+
 def test_empty_candidates_blank_query_and_blank_texts() -> None:
     tfidf = backend("tfidf")
     assert tfidf.rank(QUERY, []) == []
