@@ -128,9 +128,16 @@ def hetu_spans(text: str) -> Iterator[Span]:
 
 
 # --- phone numbers --------------------------------------------------------------------------
-# a separator between two digits of a chain, by _WALK's rules (not empty; atomic, so a failing
-# look-ahead cannot retry the same text another way)
-_CHAIN_SEP = r"(?>(?<=\d{3}) ?\. ?(?=\d{3})|(?<=\d{2}) ?/ ?(?=\d{3})| ?[\-()] ?|  ?)"
+# The separator between two digit groups a number can join: a space (or two), a dash or a
+# bracket with a space on either side; a dot only between groups of 3 digits or more, a slash
+# only after 2 or more and before 3 or more, not before a year: "040.123.4567", "040/123 4567" —
+# not the parts of times, dates and months ("09.00-10.00", "01.02.2026", "01/2026"). Atomic: of
+# separators and digits none is the other, so the first alternative that fits is the only one,
+# and a failing look-ahead cannot retry the same text another way.
+_JOIN = (
+    r"(?>(?<=\d{3}) ?\. ?(?=\d{3})|(?<=\d{2}) ?/ ?(?=\d{3})(?!(?:19|20)\d\d(?!\d))"
+    r"| ?[\-()] ?|  ?)"
+)
 # where a number can start without a keyword: "+" and a digit, or a digit run starting with 0,
 # not after a letter or a digit (the scan starts from the literal; the look-behinds check); the
 # engine then checks what _lengths would refuse whatever follows, so dates, times, counts and
@@ -138,9 +145,9 @@ _CHAIN_SEP = r"(?>(?<=\d{3}) ?\. ?(?=\d{3})|(?<=\d{2}) ?/ ?(?=\d{3})| ?[\-()] ?|
 # number has), a first digit after "+" that is not 0, after "0" a second one that is not 0 or
 # (international "00…") a third one, and a lone "0" only in brackets ("(0) 40…")
 _START = re.compile(
-    rf"\+(?<![^\W_]\+)(?=[1-9](?:\d|{_CHAIN_SEP}\d){{7}})"
+    rf"\+(?<![^\W_]\+)(?=[1-9](?:\d|{_JOIN}\d){{7}})"
     rf"|0(?<![^\W_]0)(?<!\+0)(?:(?=\d)|(?<=\(0))"
-    rf"(?=(?:{_CHAIN_SEP})?(?:[1-9]|0(?:{_CHAIN_SEP})?[1-9]))(?=(?:\d|{_CHAIN_SEP}\d){{7}})"
+    rf"(?=(?:{_JOIN})?(?:[1-9]|0(?:{_JOIN})?[1-9]))(?=(?:\d|{_JOIN}\d){{7}})"
 )
 # on the lowered text
 _PHONE_WORD = re.compile(
@@ -148,15 +155,8 @@ _PHONE_WORD = re.compile(
     r"|p[.:][^\w\n]{0,2})"
 )
 _DATE_SHAPE = re.compile(r"\d{1,2}[.\-/]\d{1,2}[.\-/](?:\d{2}|\d{4})")
-# From a start, the digit groups a number can join (the walk stops past 15 digits):
-# joined by a space, a dash or brackets; by a dot only between groups of 3 digits or more and by
-# a slash only after 2 or more and before 3 or more, not before a year: "040.123.4567", "040/123
-# 4567" — not the parts of times, dates and months ("09.00-10.00", "01.02.2026", "01/2026")
-_JOIN = (
-    r"(?:(?<=\d{3}) ?\. ?(?=\d{3})|(?<=\d{2}) ?/ ?(?=\d{3})(?!(?:19|20)\d\d(?!\d))"
-    r"| ?-? ?| ?\(? ?| ?\) ?)"
-)
-# (read four groups at a time: most numbers have four at most, a long chain stops past 15 digits)
+# from a start, the digit groups a number can join, four at a time (most numbers have four at
+# most; a longer chain is read on only while it has 15 digits or fewer)
 _WALK = re.compile(rf"\+?\d++(?:{_JOIN}\d++){{0,3}}+")
 _WALK_ON = re.compile(rf"(?:{_JOIN}\d++){{1,4}}+")
 _DIGITS = re.compile(r"\d+")
