@@ -143,11 +143,12 @@ _JOIN = (
 # engine then checks what _lengths would refuse whatever follows, so dates, times, counts and
 # runs of zeros are not walked in Python: 8 digits a chain can join from there (the least a
 # number has), a first digit after "+" that is not 0, after "0" a second one that is not 0 or
-# (international "00…") a third one, and a lone "0" only in brackets ("(0) 40…")
+# (international "00…") a third one, and a lone "0" only in brackets ("(0) 40…"); a digit is
+# any decimal digit, as \d in the walk (NFKC keeps Arabic-Indic and Devanagari digits as they are)
 _START = re.compile(
-    rf"\+(?<![^\W_]\+)(?=[1-9](?:\d|{_JOIN}\d){{7}})"
+    rf"\+(?<![^\W_]\+)(?=(?!0)\d(?:\d|{_JOIN}\d){{7}})"
     rf"|0(?<![^\W_]0)(?<!\+0)(?:(?=\d)|(?<=\(0))"
-    rf"(?=(?:{_JOIN})?(?:[1-9]|0(?:{_JOIN})?[1-9]))(?=(?:\d|{_JOIN}\d){{7}})"
+    rf"(?=(?:{_JOIN})?(?:(?!0)\d|0(?:{_JOIN})?(?!0)\d))(?=(?:\d|{_JOIN}\d){{7}})"
 )
 # on the lowered text
 _PHONE_WORD = re.compile(

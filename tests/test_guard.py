@@ -375,6 +375,7 @@ def test_phone_starts_the_engine_refuses_hide_no_number(monkeypatch: pytest.Monk
 
     rng = random.Random(5)
     alphabet = [*"0001495 -./()+x", "00", "358", "040", "123", "4567", "2026", "19", "puh ", "tel."]
+    alphabet += ["٣", "٤٥", "٠", "४९"]  # digits NFKC keeps: Arabic-Indic, Devanagari
     texts = [
         normalise("".join(rng.choice(alphabet) for _ in range(rng.randint(3, 30))))
         for _ in range(20_000)
@@ -384,6 +385,8 @@ def test_phone_starts_the_engine_refuses_hide_no_number(monkeypatch: pytest.Monk
     monkeypatch.setattr(g, "_START", plain)
     assert [list(g.phone_spans(t)) for t in texts] == filtered
     assert sum(map(bool, filtered)) > 1_000  # numbers were there to find
+    for number in ("+٣٥٨ ٤٠ ١٢٣ ٤٥٦٧", "0٤٠ ١٢٣ ٤٥٦٧", "+४९ १५१ २३४५ ६७८९"):
+        assert list(g.phone_spans(number)) == [(0, len(number))], number
 
 
 @pytest.mark.parametrize(
