@@ -174,7 +174,9 @@ class TfidfIndex:
             self._weights[s:e] * w for s, e, w in zip(starts, ends, weight.tolist(), strict=True)
         ]
         scores = np.bincount(rows, weights=np.concatenate(parts), minlength=len(self._keys))
-        return top_k(self._keys, scores, k)
+        # to float32's precision: candidates equal but for rounding (a text and the same text
+        # twice) tie and their keys decide, and a score is never above 1
+        return top_k(self._keys, np.clip(np.round(scores, 6), 0.0, 1.0), k)
 
 
 class TfidfBackend:

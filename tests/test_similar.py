@@ -148,6 +148,19 @@ def test_tfidf_scores_are_scikit_learns() -> None:
         ], query
 
 
+def test_equal_vectors_tie_and_their_keys_decide() -> None:
+    """A text and the same text twice have one vector: they tie (broken by key, as top_k says),
+    whatever the rounding of the sums; no score is above 1."""
+    texts = {"b": "asunnottomuus asunnottomuus", "a": "asunnottomuus", "c": "asunto talo"}
+    ranked = TfidfBackend().rank("asunnottomuus", [Candidate(k, t) for k, t in texts.items()])
+    assert [key for key, _ in ranked] == ["a", "b", "c"]
+    assert ranked[0][1] == ranked[1][1] == 1.0
+    assert TfidfBackend().rank("ab", [Candidate("x", "ab"), Candidate("y", "ab")]) == [
+        ("x", 1.0),
+        ("y", 1.0),
+    ]
+
+
 def test_empty_candidates_blank_query_and_blank_texts() -> None:
     tfidf = backend("tfidf")
     assert tfidf.rank(QUERY, []) == []
