@@ -206,7 +206,8 @@ def main() -> None:
     result.update(timing(rows))
     result["first_call_ms"] = round(warm_ms, 1)
     # how fast this machine runs Python, to compare figures across machines: the same guard took
-    # 3.8 times as long on the machine of one session as on the next one's (docs/benchmarks.md)
+    # about three times as long on the machine of one session as on the next one's
+    # (docs/benchmarks.md)
     result["machine_10m_adds_s"] = round(_python_speed(), 2)
     for label, length, repeat, key in (
         ("allowed length", FIELD_MAX, 20, "worst_field_ms"),

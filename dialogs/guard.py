@@ -142,7 +142,7 @@ def _overlaps(span: tuple[int, int], taken: tuple[list[int], list[int]]) -> bool
     return i >= 0 and ends[i] > span[0]
 
 
-def _scan(text: str, places: Iterable[str], every: bool = True) -> list[Hit]:
+def _scan(text: str, places: Iterable[str], every: bool) -> list[Hit]:
     """The hits in the normalised text. Not every: of the weaker kinds only the first hit of
     each (what a verdict needs) — their detectors are generators and stop there; the strong
     ones always give every span, since they mask what the weaker ones may read."""

@@ -145,14 +145,17 @@ class TfidfIndex:
         size = len(self._vocabulary)
         df = np.bincount(feature, minlength=size).astype(np.float32)
         self._idf = np.log(np.float32(len(self.candidates) + 1) / (df + 1)) + np.float32(1)
-        tf = np.log(np.frombuffer(counts, dtype=np.int32).astype(np.float32)) + 1  # sublinear
-        weight = tf * self._idf[feature]
+        weight = self._tfidf(np.frombuffer(counts, dtype=np.int32), feature)
         norm = np.sqrt(np.bincount(row_of, weights=np.square(weight, dtype=np.float64)))
         weight = (weight / norm[row_of]).astype(np.float32)
         order = np.argsort(feature, kind="stable")  # by n-gram: its candidates side by side
         self._rows = row_of[order]
         self._weights = weight[order]
         self._starts = np.concatenate(([0], np.cumsum(df.astype(np.int64))))
+
+    def _tfidf(self, counts: Any, features: Any) -> Any:
+        """Sublinear term frequency 1 + log(count) times the n-gram's IDF (float32)."""
+        return (np.log(counts.astype(np.float32)) + 1) * self._idf[features]
 
     def rank(self, query: str, k: int = 3) -> list[tuple[str, float]]:
         check_k(k)
@@ -166,7 +169,7 @@ class TfidfIndex:
         if not counted:
             return []
         known = np.fromiter(counted, dtype=np.int64, count=len(counted))
-        weight = (np.log(np.fromiter(counted.values(), np.float32)) + 1) * self._idf[known]
+        weight = self._tfidf(np.fromiter(counted.values(), np.int64, len(counted)), known)
         weight /= np.sqrt(np.square(weight, dtype=np.float64).sum())
         starts, ends = self._starts[known], self._starts[known + 1]
         rows = np.concatenate([self._rows[s:e] for s, e in zip(starts, ends, strict=True)])
